@@ -1,0 +1,19 @@
+"""`mtf-mods variants`: one row per registered variant, with its sizes."""
+import argparse
+
+from mtf_mods import cli
+
+HELP = "one row per registered variant: Table 1 row, params, FLOPs"
+
+
+def main(argv):
+  parser = argparse.ArgumentParser(
+      prog="mtf-mods variants",
+      description="One row per registered variant: Table 1 row, trainable "
+      "parameters and FLOPs of one training step at the scale.")
+  parser.add_argument("--scale", default="paper")
+  args = parser.parse_args(argv)
+  from mtf_mods import listing  # pylint: disable=g-import-not-at-top
+  scale = cli.get_or_fail("variants", "scale", args.scale)
+  for line in listing.variant_rows(scale):
+    print("\t".join(str(cell) for cell in line), flush=True)

@@ -1,0 +1,190 @@
+"""`mtf-mods train`: t5's `t5_mesh_transformer` with the kit's names.
+
+It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
+--gin_location_prefix, --model_dir, --module_import, --tpu, --tpu_zone,
+--gcp_project, --tpu_topology, --model_parallelism, ...) and adds:
+
+  --variant   a registered variant (mtf_mods.variants), default the baseline
+  --scale     a named scale (mtf_mods.scales), default "cpu"
+  --stage     a protocol stage (gin/stages/<stage>.gin), default "pretrain"
+  --task      the seqio task or mixture (MIXTURE_NAME), default the scale's
+  --text_files  span-corrupt these text files instead of --task
+  --mesh_shape, --mesh_devices, --layout_rules   the device mesh without --tpu
+  --train_steps  (t5's flag) sets utils.run.train_steps when given
+
+The kit's gin directory goes on the search path and `mtf_mods.tasks` among
+the imported modules. Before anything runs, the names, the gin config and
+model_dir are checked; a problem is reported on one line with exit code 2.
+Then t5's own main runs: without --tpu on the local CPU, or data-parallel
+over the GPUs TensorFlow sees.
+"""
+import glob
+import importlib
+import os
+import sys
+
+from absl import flags
+from absl import logging
+import mesh_tensorflow as mtf
+import seqio
+from t5.models import mesh_transformer_main as t5_main
+import tensorflow.compat.v1 as tf
+
+from mtf_mods import gin_config
+from mtf_mods import model_dir_guard
+from mtf_mods import model_graph
+from mtf_mods import paths
+from mtf_mods import scales
+from mtf_mods import variants
+
+FLAGS = flags.FLAGS
+KIT_TASKS_MODULE = "mtf_mods.tasks"
+TEXT_FILES_TASK = "text_files_span_corruption"
+LOG_FILE = "train.log"
+
+flags.DEFINE_string("variant", variants.BASELINE, "A registered variant.")
+flags.DEFINE_string("scale", "cpu", "A named scale: " + ", ".join(
+    scales.names()))
+flags.DEFINE_string("stage", "pretrain", "A protocol stage (gin/stages).")
+flags.DEFINE_string("task", None, "seqio task or mixture; default: the "
+                    "scale's default task.")
+flags.DEFINE_list("text_files", None, "Glob patterns of plain-text files "
+                  "(one document per line) to pre-train on instead of --task.")
+flags.DEFINE_string("mesh_shape", None, "Mesh shape without --tpu, e.g. "
+                    "'batch:2,model:2'. Default: one device, or the GPUs.")
+flags.DEFINE_list("mesh_devices", None, "Devices of the mesh without --tpu.")
+flags.DEFINE_string("layout_rules", None, "utils.run.layout_rules override.")
+flags.DEFINE_boolean("verbose", False, "Show TensorFlow's logs in the "
+                     "terminal instead of model_dir/train.log.")
+
+
+class UsageError(ValueError):
+  """A bad name or flag combination."""
+
+
+def stage_names():
+  pattern = os.path.join(paths.gin_dir(), "stages", "*.gin")
+  return sorted(os.path.basename(p)[:-len(".gin")] for p in glob.glob(pattern))
+
+
+def check_name(kind, name, valid):
+  if name not in valid:
+    raise UsageError("unknown %s %r; valid: %s" % (kind, name, ", ".join(
+        sorted(valid))))
+
+
+def import_task_modules():
+  """Imports --module_import, always including the kit's tasks."""
+  modules = list(FLAGS.module_import) if FLAGS["module_import"].present else []
+  if KIT_TASKS_MODULE not in modules:
+    modules.append(KIT_TASKS_MODULE)
+  FLAGS.module_import = modules
+  for module in modules:
+    importlib.import_module(module)
+
+
+def resolve_task(scale):
+  """The MIXTURE_NAME to train or evaluate on."""
+  if FLAGS.text_files:
+    from mtf_mods.tasks import register_text_files_task  # pylint: disable=g-import-not-at-top
+    register_text_files_task(TEXT_FILES_TASK, FLAGS.text_files)
+    return TEXT_FILES_TASK
+  task = FLAGS.task or scale.default_task
+  valid = set(seqio.TaskRegistry.names()) | set(seqio.MixtureRegistry.names())
+  check_name("task", task, valid)
+  return task
+
+
+def mesh_bindings():
+  """gin bindings laying the model out on a TPU, the GPUs or the CPU."""
+  if FLAGS.tpu:
+    return ["utils.run.mesh_shape = @utils.tpu_mesh_shape()",
+            "utils.tpu_mesh_shape.tpu_topology = %r" % FLAGS.tpu_topology,
+            "utils.tpu_mesh_shape.model_parallelism = %d"
+            % FLAGS.model_parallelism]
+  shape, devices = FLAGS.mesh_shape, FLAGS.mesh_devices
+  if shape is None:
+    gpus = tf.config.list_physical_devices("GPU")
+    shape = "model:1,batch:%d" % max(1, len(gpus))
+    devices = devices or ["gpu:%d" % i for i in range(len(gpus))] or [""]
+  size = mtf.convert_to_shape(shape).size
+  devices = devices or [""] * size
+  if len(devices) != size:
+    raise UsageError("--mesh_devices lists %d devices; --mesh_shape %r needs "
+                     "%d" % (len(devices), shape, size))
+  bindings = ["utils.run.mesh_shape = %r" % shape,
+              "utils.run.mesh_devices = %r" % list(devices)]
+  if FLAGS.layout_rules:
+    bindings.append("utils.run.layout_rules = %r" % FLAGS.layout_rules)
+  return bindings
+
+
+def configure():
+  """Checks the flags and sets t5's --gin_file/--gin_param from them.
+
+  Returns:
+    (description of the model, task name).
+  """
+  variant = variants.get(FLAGS.variant)
+  scale = scales.get(FLAGS.scale)
+  check_name("stage", FLAGS.stage, stage_names())
+  import_task_modules()
+  task = resolve_task(scale)
+  files = [variant.gin_file, scale.gin_file, "stages/%s.gin" % FLAGS.stage]
+  files = [gin_config.resolve(f) for f in files + list(FLAGS.gin_file or [])]
+  params = ["MIXTURE_NAME = %r" % task] + mesh_bindings()
+  if FLAGS["train_steps"].present:
+    params.append("utils.run.train_steps = %d" % FLAGS.train_steps)
+  params += list(FLAGS.gin_param or [])
+  description = "variant %s at scale %s" % (variant.name, scale.name)
+  vocabulary = seqio.get_mixture_or_task(task).output_features[
+      "targets"].vocabulary
+  size = model_graph.measure(files, params, vocabulary.vocab_size)
+  model_dir_guard.check(FLAGS.model_dir, size.signature, description)
+  FLAGS.gin_file = files
+  FLAGS.gin_param = params
+  FLAGS.gin_location_prefix = [paths.gin_dir()] + list(
+      FLAGS.gin_location_prefix)
+  return description, task
+
+
+def log_to_model_dir():
+  """Sends everything written to file descriptor 2 (TensorFlow's C++ logs,
+  tf.Print, Python logging) to model_dir/train.log; `sys.stderr` keeps the
+  terminal for the kit's own lines (progress, errors). Local model_dir only.
+  """
+  if "://" in FLAGS.model_dir:
+    return None
+  tf.io.gfile.makedirs(FLAGS.model_dir)
+  path = os.path.join(FLAGS.model_dir, LOG_FILE)
+  terminal = os.fdopen(os.dup(2), "w", buffering=1)
+  with open(path, "a") as log:
+    os.dup2(log.fileno(), 2)
+  sys.stderr = terminal
+  return path
+
+
+def main(argv):
+  """absl main: configure, then run t5's main."""
+  if not FLAGS.verbose:
+    logging.set_verbosity(logging.WARNING)
+  try:
+    description, task = configure()
+  except (UsageError, gin_config.ConfigError,
+          model_dir_guard.ModelDirMismatch) as e:
+    print("mtf-mods train: %s" % e, file=sys.stderr)
+    sys.exit(2)
+  except ValueError as e:  # unknown variant or scale
+    print("mtf-mods train: %s" % gin_config.one_line(e), file=sys.stderr)
+    sys.exit(2)
+  print("mtf-mods train: %s, stage %s, task %s, model_dir %s"
+        % (description, FLAGS.stage, task, FLAGS.model_dir), file=sys.stderr,
+        flush=True)
+  if not FLAGS.verbose:
+    log = log_to_model_dir()
+    if log:
+      print("mtf-mods train: TensorFlow's log is in %s" % log,
+            file=sys.stderr, flush=True)
+  t5_main.main(argv)
+  print("mtf-mods train: done; checkpoints, operative_config.gin and "
+        "TensorBoard events are in %s" % FLAGS.model_dir, file=sys.stderr)

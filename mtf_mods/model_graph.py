@@ -1,0 +1,121 @@
+"""Building a variant's training graph in Mesh TensorFlow, without running it.
+
+Used to count parameters and FLOPs, to fingerprint a model configuration,
+and (lowered onto a mesh) by `mesh_run` to train a model directly.
+
+FLOPs method: every einsum of the training graph (forward, and the two
+einsums of its gradient) costs one multiply-add, 2 FLOPs, per point of the
+joint index space of its operands and output. Elementwise operations,
+softmaxes, gathers and the optimizer update are not counted; for the
+paper's models einsums are well over 95% of the arithmetic.
+"""
+import dataclasses
+
+import mesh_tensorflow as mtf
+from mesh_tensorflow.transformer import transformer
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from mtf_mods import gin_config
+
+TRAIN = "train"
+
+
+@dataclasses.dataclass
+class TrainingGraph:
+  graph: mtf.Graph
+  mesh: mtf.Mesh
+  model: transformer.Bitransformer
+  loss: mtf.Tensor
+  variables: list
+  gradients: list
+
+
+def sequence_lengths():
+  """{"inputs": n, "targets": m} bound to utils.run.sequence_length."""
+  lengths = gin_config.query("utils.run.sequence_length")
+  if isinstance(lengths, int):
+    lengths = {"inputs": lengths, "targets": lengths}
+  return lengths
+
+
+def batch_size():
+  """Sequences per batch implied by utils.run.batch_size."""
+  spec = gin_config.query("utils.run.batch_size")
+  if isinstance(spec, int):
+    return spec
+  method, value = spec
+  if method != "tokens_per_batch":
+    raise ValueError("unsupported batch_size method %r" % method)
+  return max(1, value // sequence_lengths()["inputs"])
+
+
+def build_training_graph(vocab_size, batch, lengths, mesh_shape="",
+                         layout_rules="", features=None):
+  """Builds loss and gradients of the gin-configured bitransformer.
+
+  Must run inside a `tf.Graph().as_default()` block with the config parsed.
+
+  Args:
+    vocab_size: vocabulary size (padded by the model to a multiple of 128).
+    batch: sequences per batch.
+    lengths: {"inputs": n, "targets": m}.
+    mesh_shape, layout_rules: what some layers consult to lay themselves out.
+    features: optional {"inputs", "targets"} int32 numpy arrays; zeros if None.
+  """
+  graph = mtf.Graph()
+  mesh = mtf.Mesh(graph, "mesh")
+  model = transformer.make_bitransformer(
+      input_vocab_size=vocab_size, output_vocab_size=vocab_size,
+      layout=layout_rules, mesh_shape=mesh_shape)
+  batch_dim = mtf.Dimension("batch", batch)
+  mtf_features = {}
+  for key in ("inputs", "targets"):
+    shape = mtf.Shape([batch_dim, mtf.Dimension("length", lengths[key])])
+    values = (np.zeros(shape.to_integer_list, np.int32) if features is None
+              else features[key])
+    mtf_features[key] = mtf.import_fully_replicated(
+        mesh, tf.constant(values, tf.int32), shape, name=key)
+  _, loss = model.call_simple(
+      inputs=mtf_features["inputs"], targets=mtf_features["targets"],
+      compute_loss=True, mode=TRAIN,
+      variable_dtype=mtf.VariableDType(tf.float32, tf.float32, tf.float32))
+  variables = graph.trainable_variables
+  gradients = mtf.gradients([loss], [v.outputs[0] for v in variables])
+  return TrainingGraph(graph, mesh, model, loss, variables, gradients)
+
+
+def count_parameters(training_graph):
+  return sum(v.shape.size for v in training_graph.variables)
+
+
+def count_flops(training_graph):
+  """FLOPs of one training step (see the module docstring)."""
+  total = 0
+  for op in training_graph.graph.operations:
+    if isinstance(op, mtf.EinsumOperation):
+      dims = set()
+      for tensor in list(op.inputs) + list(op.outputs):
+        dims.update(tensor.shape.dims)
+      total += 2 * int(np.prod([d.size for d in dims], dtype=np.float64))
+  return total
+
+
+def signature(training_graph):
+  """{variable name: shape} identifying a model configuration."""
+  return {v.name: v.shape.to_integer_list for v in training_graph.variables}
+
+
+@dataclasses.dataclass
+class ModelSize:
+  parameters: int
+  flops_per_step: int
+  signature: dict
+
+
+def measure(gin_files, gin_params, vocab_size):
+  """Parameters, training-step FLOPs and signature of a configured model."""
+  with gin_config.parsed(gin_files, gin_params), tf.Graph().as_default():
+    graph = build_training_graph(vocab_size, batch_size(), sequence_lengths())
+    return ModelSize(count_parameters(graph), count_flops(graph),
+                     signature(graph))

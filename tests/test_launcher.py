@@ -1,0 +1,155 @@
+"""`mtf-mods train`: outputs, stages, bad input, and the t5 launcher itself."""
+import glob
+import os
+import subprocess
+import sys
+
+import pytest
+import tensorflow.compat.v1 as tf
+
+from mtf_mods import eval_results
+from mtf_mods import paths
+from mtf_test_utils import REPO, run_cli
+
+TINY = ["--scale=tiny", "--task=mini_span_corruption"]
+
+BLOCK_NETWORK = '''
+import socket
+def _refuse(*args, **kwargs):
+  raise OSError("network access attempted during an offline test")
+socket.socket.connect = _refuse
+socket.socket.connect_ex = _refuse
+socket.create_connection = _refuse
+socket.getaddrinfo = _refuse
+'''
+
+
+@pytest.fixture(scope="module")
+def offline_env(mini_env, tmp_path_factory):
+  """mini_env plus a sitecustomize that makes any network access fail."""
+  site = tmp_path_factory.mktemp("offline_site")
+  (site / "sitecustomize.py").write_text(BLOCK_NETWORK)
+  return dict(mini_env, PYTHONPATH=str(site))
+
+
+@pytest.fixture(scope="module")
+def trained(offline_env, tmp_path_factory):
+  """A tiny baseline pre-trained for 4 steps with the network blocked."""
+  model_dir = str(tmp_path_factory.mktemp("trained") / "model")
+  result = run_cli("train", *TINY, "--train_steps=4",
+                   "--model_dir=" + model_dir, env=offline_env)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return model_dir, result
+
+
+def loss_tags(model_dir):
+  tags = set()
+  for path in glob.glob(os.path.join(model_dir, "events.out.tfevents.*")):
+    for event in tf.train.summary_iterator(path):
+      tags.update(value.tag for value in event.summary.value)
+  return tags
+
+
+def test_train_writes_checkpoints_config_and_loss_events(trained):
+  model_dir, _ = trained
+  assert tf.train.latest_checkpoint(model_dir).endswith("model.ckpt-4")
+  with open(os.path.join(model_dir, "operative_config.gin")) as f:
+    config = f.read()
+  assert "mtf_mods.MultiHeadSelfAttention" in config
+  assert "MIXTURE_NAME = 'mini_span_corruption'" in config
+  assert "loss" in loss_tags(model_dir)
+
+
+def test_train_shows_progress_offline(trained):
+  _, result = trained
+  assert "step 4/4  loss" in result.stderr
+  assert "steps/s" in result.stderr and "ETA" in result.stderr
+  assert "network access attempted" not in result.stderr
+  summary = eval_results.train_summary(trained[0])
+  assert summary["step"] == 4 and summary["steps_per_second"] > 0
+
+
+def test_perplexity_eval_stage_records_held_out_loss(trained, offline_env):
+  model_dir, _ = trained
+  result = run_cli("train", *TINY, "--stage=perplexity_eval",
+                   "--gin_param=utils.run.perplexity_eval_steps = 2",
+                   "--model_dir=" + model_dir, env=offline_env)
+  assert result.returncode == 0, result.stderr[-3000:]
+  losses = eval_results.held_out_losses(model_dir)
+  assert 4 in losses and 0 < losses[4] < 20
+
+
+def test_model_dir_of_another_configuration_is_refused(trained, mini_env):
+  model_dir, _ = trained
+  before = sorted(os.listdir(model_dir))
+  result = run_cli("train", *TINY, "--train_steps=6", "--gin_param=d_ff = 64",
+                   "--model_dir=" + model_dir, env=mini_env)
+  assert result.returncode == 2
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1 and "different model" in lines[0]
+  assert "FeedForward/wi" in lines[0]
+  assert sorted(os.listdir(model_dir)) == before
+
+
+@pytest.mark.parametrize("flag,value,valid", [
+    ("variant", "no-such-variant", "baseline"),
+    ("scale", "huge", "tiny, cpu, paper"),
+    ("task", "no_such_task", "mini_span_corruption"),
+    ("stage", "no_such_stage", "perplexity_eval, pretrain"),
+])
+def test_unknown_names_exit_2_with_one_line(flag, value, valid, mini_env,
+                                            tmp_path):
+  args = [a for a in TINY if not a.startswith("--%s=" % flag)]
+  result = run_cli("train", *args, "--%s=%s" % (flag, value),
+                   "--model_dir=%s" % tmp_path, env=mini_env)
+  assert result.returncode == 2
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1, result.stderr
+  assert value in lines[0] and valid in lines[0]
+
+
+def test_gin_errors_name_the_file_and_binding(mini_env, tmp_path):
+  broken = tmp_path / "broken.gin"
+  broken.write_text("mtf_mods.FeedForward.no_such_parameter = 3\n")
+  result = run_cli("train", *TINY, "--gin_file=%s" % broken,
+                   "--model_dir=%s" % (tmp_path / "m"), env=mini_env)
+  assert result.returncode == 2
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1, result.stderr
+  assert "broken.gin" in lines[0] and "no_such_parameter" in lines[0]
+
+
+def test_text_files_train_their_own_vocabulary(mini_env, tmp_path):
+  corpus = tmp_path / "text"
+  corpus.mkdir()
+  for i in range(2):
+    lines = ["document %d line %d about rivers, stones and %d birds." % (
+        i, j, j * 7 % 13) for j in range(300)]
+    (corpus / ("part%d.txt" % i)).write_text("\n".join(lines))
+  model_dir = tmp_path / "model"
+  result = run_cli("train", "--scale=tiny", "--train_steps=2",
+                   "--text_files=%s/*.txt" % corpus,
+                   "--model_dir=%s" % model_dir, env=mini_env)
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert "text_files_span_corruption" in result.stderr
+  assert tf.train.latest_checkpoint(str(model_dir))
+
+
+def test_unmodified_t5_mesh_transformer_trains_the_kits_model(mini_env,
+                                                             tmp_path):
+  launcher = os.path.join(os.path.dirname(sys.executable),
+                          "t5_mesh_transformer")
+  model_dir = tmp_path / "t5_model"
+  env = dict(os.environ, **mini_env)
+  result = subprocess.run([
+      launcher, "--module_import=mtf_mods.tasks",
+      "--gin_location_prefix=%s/" % paths.gin_dir(),
+      "--gin_file=models/baseline.gin", "--gin_file=scales/tiny.gin",
+      "--gin_file=stages/pretrain.gin", "--gin_file=meshes/cpu.gin",
+      "--gin_param=MIXTURE_NAME = 'mini_span_corruption'",
+      "--gin_param=utils.run.train_steps = 3",
+      "--model_dir=%s" % model_dir], capture_output=True, text=True,
+                          env=env, cwd=REPO, timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert tf.train.latest_checkpoint(str(model_dir)).endswith("model.ckpt-3")
+  assert "step 3/3  loss" in result.stderr
