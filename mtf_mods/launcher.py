@@ -95,6 +95,20 @@ def resolve_task(scale):
   return task
 
 
+def stage_gin_files(variant, scale, stage):
+  """The kit's gin files for a variant at a scale in a stage, in order.
+
+  The variant's model, the scale's sizes, the stage, then where they exist
+  the variant's optimizer for the stage (optimizers/<optimizer>/<stage>.gin)
+  and the scale's budget for the stage (budgets/<scale>/<stage>.gin).
+  """
+  files = [variant.gin_file, scale.gin_file, "stages/%s.gin" % stage]
+  optional = ["optimizers/%s/%s.gin" % (variant.optimizer, stage),
+              "budgets/%s/%s.gin" % (scale.name, stage)]
+  return files + [f for f in optional
+                  if os.path.exists(os.path.join(paths.gin_dir(), f))]
+
+
 def mesh_bindings():
   """gin bindings laying the model out on a TPU, the GPUs or the CPU."""
   if FLAGS.tpu:
@@ -130,7 +144,7 @@ def configure():
   check_name("stage", FLAGS.stage, stage_names())
   import_task_modules()
   task = resolve_task(scale)
-  files = [variant.gin_file, scale.gin_file, "stages/%s.gin" % FLAGS.stage]
+  files = stage_gin_files(variant, scale, FLAGS.stage)
   files = [gin_config.resolve(f) for f in files + list(FLAGS.gin_file or [])]
   params = ["MIXTURE_NAME = %r" % task] + mesh_bindings()
   if FLAGS["train_steps"].present:

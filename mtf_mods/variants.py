@@ -18,6 +18,7 @@ class Variant:
   family: str        # Section 2 heading: activation, normalization, ...
   gin_file: str      # relative to the kit's gin directory
   notes: str = ""    # deviations from the paper or the released configs
+  optimizer: str = "adafactor"  # gin/optimizers/<optimizer>/<stage>.gin
 
 
 VARIANTS = (

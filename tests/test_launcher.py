@@ -56,6 +56,7 @@ def test_train_writes_checkpoints_config_and_loss_events(trained):
   with open(os.path.join(model_dir, "operative_config.gin")) as f:
     config = f.read()
   assert "mtf_mods.MultiHeadSelfAttention" in config
+  assert "run.optimizer = @optimize.AdafactorOptimizer" in config
   assert "MIXTURE_NAME = 'mini_span_corruption'" in config
   assert "loss" in loss_tags(model_dir)
 
@@ -145,7 +146,9 @@ def test_unmodified_t5_mesh_transformer_trains_the_kits_model(mini_env,
       launcher, "--module_import=mtf_mods.tasks",
       "--gin_location_prefix=%s/" % paths.gin_dir(),
       "--gin_file=models/baseline.gin", "--gin_file=scales/tiny.gin",
-      "--gin_file=stages/pretrain.gin", "--gin_file=meshes/cpu.gin",
+      "--gin_file=stages/pretrain.gin",
+      "--gin_file=optimizers/adafactor/pretrain.gin",
+      "--gin_file=meshes/cpu.gin",
       "--gin_param=MIXTURE_NAME = 'mini_span_corruption'",
       "--gin_param=utils.run.train_steps = 3",
       "--model_dir=%s" % model_dir], capture_output=True, text=True,
