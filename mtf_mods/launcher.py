@@ -11,6 +11,7 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
   --text_files  span-corrupt these text files instead of --task
   --mesh_shape, --mesh_devices, --layout_rules   the device mesh without --tpu
   --train_steps  (t5's flag) sets utils.run.train_steps when given
+  --seed      seeds the initializers and the training data order
 
 The kit's gin directory goes on the search path and `mtf_mods.tasks` among
 the imported modules. Before anything runs, the names, the gin config and
@@ -54,6 +55,8 @@ flags.DEFINE_string("mesh_shape", None, "Mesh shape without --tpu, e.g. "
                     "'batch:2,model:2'. Default: one device, or the GPUs.")
 flags.DEFINE_list("mesh_devices", None, "Devices of the mesh without --tpu.")
 flags.DEFINE_string("layout_rules", None, "utils.run.layout_rules override.")
+flags.DEFINE_integer("seed", None, "Seed of the initializers and of the "
+                     "training data order.")
 flags.DEFINE_boolean("verbose", False, "Show TensorFlow's logs in the "
                      "terminal instead of model_dir/train.log.")
 
@@ -149,6 +152,9 @@ def configure():
   params = ["MIXTURE_NAME = %r" % task] + mesh_bindings()
   if FLAGS["train_steps"].present:
     params.append("utils.run.train_steps = %d" % FLAGS.train_steps)
+  if FLAGS.seed is not None:
+    params += ["mtf_mods.train_with_progress.seed = %d" % FLAGS.seed,
+               "mesh_train_dataset_fn.seed = %d" % FLAGS.seed]
   params += list(FLAGS.gin_param or [])
   description = "variant %s at scale %s" % (variant.name, scale.name)
   vocabulary = seqio.get_mixture_or_task(task).output_features[

@@ -118,11 +118,25 @@ class _EstimatorWithHooks:
     return getattr(self._estimator, name)
 
 
+def seed_estimator(estimator, seed):
+  """Makes the estimator's graph-level random seed `seed`.
+
+  mesh_tensorflow builds its RunConfig without a seed, so initializers
+  differ from run to run; the Estimator seeds each graph it builds from
+  its config's tf_random_seed.
+  """
+  # pylint: disable=protected-access
+  estimator._config = estimator._config.replace(tf_random_seed=seed)
+
+
 @gin.configurable(module="mtf_mods")
 def train_with_progress(estimator, vocabulary, sequence_length, batch_size,
                         train_dataset_fn, train_steps, ensemble_inputs,
-                        progress_every_seconds=10.0, **kwargs):
-  """`utils.train_model` with a ProgressHook; same arguments."""
+                        progress_every_seconds=10.0, seed=None, **kwargs):
+  """`utils.train_model` with a ProgressHook; same arguments, plus the
+  seconds between progress lines and an optional graph-level seed."""
+  if seed is not None:
+    seed_estimator(estimator, seed)
   hook = ProgressHook(
       total_steps=train_steps,
       tokens_per_step=batch_size * sum(sequence_length.values()),

@@ -1,0 +1,79 @@
+"""Pictures of a study: held-out loss curves and per-metric bars.
+
+loss_curves.png: seed 0's held-out loss at every pre-training checkpoint,
+one line per variant. metrics.png: one panel per Table 1 metric the study
+measured, a bar per variant (with its seed-to-seed standard deviation where
+there are several seeds) and the baseline's noise band (mean ± 2 standard
+deviations) or, with a single seed, its value as a line.
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+from mtf_mods import report  # pylint: disable=wrong-import-position
+from mtf_mods import variants  # pylint: disable=wrong-import-position
+
+
+def loss_curves(records, path):
+  """Writes the curves; returns False if no record has a curve."""
+  curves = {r.variant: r.metrics["loss_curve"] for r in records
+            if r.status == "ok" and r.metrics.get("loss_curve")}
+  if not curves:
+    return False
+  figure, axes = plt.subplots(figsize=(7, 4.5))
+  for name in [v.name for v in variants.VARIANTS if v.name in curves]:
+    points = sorted((int(step), loss) for step, loss in curves[name].items()
+                    if int(step) > 0)
+    axes.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+              markersize=3, label=name,
+              linewidth=2.5 if name == variants.BASELINE else 1.2)
+  axes.set_xlabel("pre-training step")
+  axes.set_ylabel("held-out loss (nats / target token)")
+  axes.set_title("Held-out loss during pre-training (seed 0)")
+  axes.grid(alpha=0.3)
+  axes.legend(fontsize=8)
+  figure.tight_layout()
+  figure.savefig(path, dpi=120)
+  plt.close(figure)
+  return True
+
+
+def metric_bars(by_variant, table_columns, path):
+  """Writes the bars; returns False if no metric was measured."""
+  names = report.ordered_variants(by_variant)
+  measured = [c for c in table_columns
+              if c.name not in ("Params", "Ops")
+              and any(by_variant[n][c.name].values for n in names)]
+  if not measured:
+    return False
+  figure, panels = plt.subplots(1, len(measured), squeeze=False,
+                                figsize=(3.2 * len(measured), 3.8))
+  for axes, column in zip(panels[0], measured):
+    cells = [by_variant[n][column.name] for n in names]
+    means = [c.mean if c.mean is not None else 0.0 for c in cells]
+    errors = [c.std or 0.0 for c in cells]
+    colors = ["tab:gray" if n == variants.BASELINE else "tab:blue"
+              for n in names]
+    axes.bar(range(len(names)), means, yerr=errors, color=colors, capsize=3)
+    base = by_variant.get(variants.BASELINE, {}).get(column.name)
+    if base is not None and base.mean is not None:
+      if base.std:
+        spread = report.NOISE_SIGMAS * base.std
+        axes.axhspan(base.mean - spread, base.mean + spread, color="orange",
+                     alpha=0.3, label="baseline ± 2σ")
+        axes.legend(fontsize=7)
+      else:
+        axes.axhline(base.mean, color="orange", linewidth=1)
+    present = [m for m, c in zip(means, cells) if c.mean is not None]
+    if present:
+      low, high = min(present), max(present)
+      margin = (high - low) * 0.5 or abs(high) * 0.05 or 1.0
+      axes.set_ylim(low - margin, high + margin)
+    axes.set_xticks(range(len(names)))
+    axes.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
+    axes.set_title(column.name)
+  figure.tight_layout()
+  figure.savefig(path, dpi=120)
+  plt.close(figure)
+  return True

@@ -1,0 +1,241 @@
+"""`mtf-mods study`: the paper's protocol over variants and seeds.
+
+For each variant (Narang et al. 2021, Sec. 3):
+- pre-training: seed 0 runs the full budget and is evaluated at every
+  checkpoint (held-out loss curve, early and final loss); seeds 1..n-1 run
+  to the early step, 1/8 of the budget, for the seed-to-seed noise floor of
+  the early loss (the paper: 5 runs of 65,536 steps);
+- the downstream stages of `protocol.py` (fine-tuning from seed 0's final
+  checkpoint, translation from scratch), each kept at its best validation
+  score.
+
+Every (variant, stage, seed) cell runs `mtf-mods train` in subprocesses and
+writes one record (results_store.py). A finished cell is skipped when the
+study runs again; a failed cell records its error and the others go on; an
+interrupted cell resumes from its last checkpoint.
+"""
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+
+from mtf_mods import eval_results
+from mtf_mods import gin_config
+from mtf_mods import model_graph
+from mtf_mods import results_store
+from mtf_mods import training
+
+PRETRAIN = "pretrain"
+EARLY_FRACTION = 8  # the early loss is measured at 1/8 of pre-training
+CPU_EVAL_BATCHES = 25  # perplexity-eval batches below the paper scale
+
+
+class CellError(RuntimeError):
+  """A cell's launch failed; the message is the launcher's last line."""
+
+
+@dataclasses.dataclass
+class StudyConfig:
+  variants: list
+  scale: object            # scales.Scale
+  data: str                # "mini" or "real"
+  seeds: int
+  workdir: str
+  pretrain_steps: int = 0  # 0: the scale's own budget
+  extra_flags: tuple = ()  # added to every launch (e.g. --tpu=...)
+
+  def run_dir(self, variant, seed, stage):
+    return os.path.join(self.workdir, "runs", variant, "seed%d" % seed,
+                        stage)
+
+
+@dataclasses.dataclass(frozen=True)
+class PretrainingBudget:
+  final: int       # steps of the full run (seed 0)
+  early: int       # the early-loss step, 1/8 of `final`
+  interval: int    # steps between checkpoints; divides `early`
+  batch: tuple     # utils.run.batch_size, e.g. ("tokens_per_batch", 65536)
+
+
+def pretraining_budget(scale, steps=0):
+  """The scale's pre-training budget, with `steps` overriding its length."""
+  with gin_config.parsed([scale.gin_file]):
+    final = steps or gin_config.query("utils.run.train_steps")
+    interval = gin_config.query("utils.run.save_checkpoints_steps")
+    batch = gin_config.query("utils.run.batch_size")
+  early = max(1, final // EARLY_FRACTION)
+  if early % interval:
+    interval = early
+  return PretrainingBudget(final, early, interval, tuple(batch))
+
+
+def launcher_arguments(config, variant, stage, task, model_dir, *extra):
+  """`mtf-mods train` arguments for one launch."""
+  return (["--variant=%s" % variant, "--scale=%s" % config.scale.name,
+           "--stage=%s" % stage, "--task=%s" % task,
+           "--model_dir=%s" % model_dir] + list(config.extra_flags)
+          + list(extra))
+
+
+def pretraining_launches(config, variant, seed, task):
+  """[(purpose, launcher arguments)] of a pre-training cell."""
+  budget = pretraining_budget(config.scale, config.pretrain_steps)
+  steps = budget.final if seed == 0 else budget.early
+  model_dir = config.run_dir(variant, seed, PRETRAIN)
+  train = launcher_arguments(
+      config, variant, PRETRAIN, task, model_dir, "--seed=%d" % seed,
+      "--train_steps=%d" % steps,
+      "--gin_param=utils.run.batch_size = %r" % (budget.batch,),
+      "--gin_param=utils.run.save_checkpoints_steps = %d" % budget.interval)
+  checkpoints = '"all"' if seed == 0 else str(budget.early)
+  evaluate = launcher_arguments(
+      config, variant, "perplexity_eval", task, model_dir,
+      "--gin_param=eval_checkpoint_step = %s" % checkpoints)
+  if config.scale.name != "paper":
+    evaluate.append("--gin_param=utils.run.perplexity_eval_steps = %d"
+                    % CPU_EVAL_BATCHES)
+  return [("pre-train", train), ("held-out loss", evaluate)]
+
+
+def run_launcher(arguments, label, stream=None):
+  """Runs `mtf-mods train`, prefixing its lines with `label`.
+
+  Raises:
+    CellError: if it fails, with its last line.
+  """
+  stream = stream or sys.stdout
+  process = subprocess.Popen(
+      [sys.executable, "-m", "mtf_mods.cli", "train"] + arguments,
+      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+  last = ""
+  for line in process.stdout:
+    line = line.rstrip()
+    if line:
+      last = line
+      print("[%s] %s" % (label, line), file=stream, flush=True)
+  if process.wait():
+    raise CellError(last or "mtf-mods train exited with %d"
+                    % process.returncode)
+
+
+def pretraining_metrics(config, variant, seed):
+  """The record's metrics from a finished pre-training cell's model_dir."""
+  budget = pretraining_budget(config.scale, config.pretrain_steps)
+  final, early = budget.final, budget.early
+  model_dir = config.run_dir(variant, seed, PRETRAIN)
+  losses = eval_results.held_out_losses(model_dir)
+  if early not in losses:
+    raise CellError("no held-out loss at the early step %d in %s"
+                    % (early, model_dir))
+  metrics = {"early_step": early, "early_loss": losses[early]}
+  if seed == 0:
+    summary = eval_results.train_summary(model_dir) or {}
+    metrics["steps_per_second"] = summary.get("steps_per_second")
+    metrics["tokens_per_second"] = summary.get("tokens_per_second")
+    if final not in losses:
+      raise CellError("no held-out loss at the final step %d in %s"
+                      % (final, model_dir))
+    metrics.update(final_step=final, final_loss=losses[final],
+                   loss_curve={str(step): loss
+                               for step, loss in sorted(losses.items())})
+  return metrics
+
+
+def model_size(config, variant, vocab_size):
+  """Parameters and training FLOPs of the variant at the study's scale."""
+  size = model_graph.measure([variant.gin_file, config.scale.gin_file], [],
+                             vocab_size)
+  return {"params": size.parameters, "flops_per_step": size.flops_per_step}
+
+
+@dataclasses.dataclass
+class Cell:
+  variant: str
+  stage: str
+  seed: int
+  launches: list           # [(purpose, launcher arguments)]
+  collect: object          # () -> metrics dict
+  depends_on: tuple = ()   # (stage, seed) cells of the same variant
+
+  @property
+  def label(self):
+    return "%s seed%d %s" % (self.variant, self.seed, self.stage)
+
+
+def format_eta(seconds):
+  return training.format_duration(seconds) if seconds else "?"
+
+
+def run_cells(cells, config, store, stream=None):
+  """Runs the cells in order; returns {"ok": n, "failed": n, "skipped": n}."""
+  stream = stream or sys.stdout
+  counts = {"ok": 0, "failed": 0, "skipped": 0}
+  durations = []
+  for index, cell in enumerate(cells):
+    if store.is_finished(cell.variant, cell.stage, cell.seed):
+      counts["skipped"] += 1
+      continue
+    remaining = len(cells) - index
+    mean = sum(durations) / len(durations) if durations else 0
+    print("== cell %d/%d: %s (study ETA %s)" % (
+        index + 1, len(cells), cell.label, format_eta(mean * remaining)),
+          file=stream, flush=True)
+    started = time.time()
+    record = results_store.Record(
+        variant=cell.variant, stage=cell.stage, seed=cell.seed,
+        status=results_store.OK, scale=config.scale.name, data=config.data)
+    try:
+      for stage, seed in cell.depends_on:
+        if not store.is_finished(cell.variant, stage, seed):
+          raise CellError("needs the %s cell of seed %d, which has not "
+                          "succeeded" % (stage, seed))
+      for purpose, arguments in cell.launches:
+        print("[%s] %s" % (cell.label, purpose), file=stream, flush=True)
+        run_launcher(arguments, cell.label, stream)
+      record.metrics = cell.collect()
+      counts["ok"] += 1
+    except (CellError, OSError, ValueError, KeyError) as e:
+      record.status, record.error = results_store.FAILED, str(e)
+      counts["failed"] += 1
+      print("[%s] FAILED: %s" % (cell.label, e), file=stream, flush=True)
+    record.duration_seconds = time.time() - started
+    durations.append(record.duration_seconds)
+    store.put(record)
+  return counts
+
+
+PRETRAINING_TASKS = {"mini": "mini_span_corruption",
+                     "real": "c4_v231_span_corruption"}
+DOWNSTREAM = ()
+
+
+def pretraining_cells(config, vocab_size):
+  """Seed 0 of every variant first (full budget), then the other seeds."""
+  task = PRETRAINING_TASKS[config.data]
+  cells = []
+  for seed in range(config.seeds):
+    for variant in config.variants:
+      def collect(variant=variant, seed=seed):
+        metrics = pretraining_metrics(config, variant.name, seed)
+        if seed == 0:
+          metrics.update(model_size(config, variant, vocab_size))
+        return metrics
+      cells.append(Cell(variant.name, PRETRAIN, seed,
+                        pretraining_launches(config, variant.name, seed,
+                                             task), collect))
+  return cells
+
+
+def stage_names():
+  return [PRETRAIN] + [stage.name for stage in DOWNSTREAM]
+
+
+def build_cells(config, stages=()):
+  """The study's cells in running order, limited to `stages` if given."""
+  unknown = sorted(set(stages) - set(stage_names()))
+  if unknown:
+    raise ValueError("unknown stage %r; valid: %s" % (
+        unknown[0], ", ".join(stage_names())))
+  cells = pretraining_cells(config, config.scale.vocab_size)
+  return [c for c in cells if not stages or c.stage in stages]
