@@ -156,3 +156,22 @@ def test_unmodified_t5_mesh_transformer_trains_the_kits_model(mini_env,
   assert result.returncode == 0, result.stderr[-3000:]
   assert tf.train.latest_checkpoint(str(model_dir)).endswith("model.ckpt-3")
   assert "step 3/3  loss" in result.stderr
+
+
+def initial_kernel(model_dir):
+  reader = tf.train.load_checkpoint(os.path.join(model_dir, "model.ckpt-0"))
+  name = [n for n in reader.get_variable_to_shape_map()
+          if n.endswith("FeedForward/wi/kernel")][0]
+  return reader.get_tensor(name)
+
+
+def test_seed_fixes_the_initialization(mini_env, tmp_path):
+  kernels = []
+  for run, seed in enumerate([3, 3, 4]):
+    model_dir = str(tmp_path / ("run%d" % run))
+    result = run_cli("train", *TINY, "--train_steps=1", "--seed=%d" % seed,
+                     "--model_dir=" + model_dir, env=mini_env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    kernels.append(initial_kernel(model_dir))
+  assert (kernels[0] == kernels[1]).all()
+  assert not (kernels[0] == kernels[2]).all()
