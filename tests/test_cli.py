@@ -1,5 +1,8 @@
 """The `mtf-mods` command: subcommands, errors, and the variants table."""
+import pytest
+
 from mtf_mods import cli
+from mtf_mods import paper
 from mtf_mods import variants
 from mtf_test_utils import run_cli
 
@@ -24,11 +27,24 @@ def test_variants_lists_every_registered_variant():
   result = run_cli("variants", "--scale=tiny")
   assert result.returncode == 0, result.stderr[-2000:]
   rows = [line.split("\t") for line in result.stdout.strip().splitlines()]
-  assert rows[0] == ["name", "table1_row", "params", "flops_per_step",
-                     "paper_params", "paper_ops"]
+  assert rows[0] == ["name", "table1_row", "params", "paper_params",
+                     "flops_per_step", "flops_ratio", "paper_ops",
+                     "paper_ops_ratio"]
   assert [row[0] for row in rows[1:]] == variants.names()
+  table = paper.table1()
   for row in rows[1:]:
-    assert int(row[2]) > 0 and float(row[3]) > 0
+    name, table1_row, params, paper_params, flops, flops_ratio, ops, ratio = row
+    assert table1_row == variants.get(name).table1_row
+    assert int(params) > 0 and float(flops) > 0
+    assert float(paper_params) == table[table1_row]["Params"]
+    assert float(ops) == pytest.approx(table[table1_row]["Ops"], rel=1e-3)
+    assert float(ratio) == pytest.approx(
+        table[table1_row]["Ops"] / table["Vanilla Transformer"]["Ops"],
+        abs=1e-3)
+    assert float(flops_ratio) > 0
+  baseline = rows[1]
+  assert baseline[0] == variants.BASELINE
+  assert baseline[5] == baseline[7] == "1.000"
 
 
 def test_variants_refuses_an_unknown_scale():

@@ -6,4 +6,5 @@ Importing this package registers every layer and sublayer with gin under the
 from mtf_mods.layers import activations
 from mtf_mods.layers import attention
 from mtf_mods.layers import feed_forward
+from mtf_mods.layers import fixup
 from mtf_mods.layers import normalization

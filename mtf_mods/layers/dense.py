@@ -10,7 +10,7 @@ import tensorflow.compat.v1 as tf
 
 
 def dense(x, new_dims, reduced_dims, context, name, use_bias=False,
-          stddev=None):
+          stddev=None, initializer=None):
   """Projects `x` from `reduced_dims` to `new_dims`.
 
   Args:
@@ -22,6 +22,7 @@ def dense(x, new_dims, reduced_dims, context, name, use_bias=False,
     use_bias: add a bias over `new_dims`, initialised to zero.
     stddev: standard deviation of the normal kernel initializer; defaults to
       fan_in ** -0.5 (fan_in = product of `reduced_dims`).
+    initializer: a tf initializer for the kernel, instead of that normal.
 
   Returns:
     an mtf.Tensor with the dims of `x` less `reduced_dims`, plus `new_dims`.
@@ -30,11 +31,12 @@ def dense(x, new_dims, reduced_dims, context, name, use_bias=False,
   fan_in = mtf.Shape(reduced_dims).size
   if stddev is None:
     stddev = fan_in ** -0.5
+  if initializer is None:
+    initializer = tf.random_normal_initializer(stddev=stddev)
   with tf.variable_scope(name):
     kernel = mtf.get_variable(
         x.mesh, "kernel", mtf.Shape(ensemble_dims + reduced_dims + new_dims),
-        initializer=tf.random_normal_initializer(stddev=stddev),
-        dtype=context.variable_dtype)
+        initializer=initializer, dtype=context.variable_dtype)
     output_dims = [d for d in x.shape.dims if d not in reduced_dims] + new_dims
     y = mtf.einsum([x, kernel], output_shape=mtf.Shape(output_dims))
     if use_bias:

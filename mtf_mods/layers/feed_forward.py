@@ -1,6 +1,13 @@
-"""Position-wise feed-forward block.
+"""Position-wise feed-forward block, plain or gated (the GLU family).
 
-FFN(x) = act(x W1 + b1) W2 + b2   (Narang et al. 2021, App. D, eq. 10)
+Plain (the baseline, Narang et al. 2021, App. D eq. 10):
+    FFN(x) = act(x W1 + b1) W2 + b2
+Gated (GLU variants; Dauphin et al. 2017; Shazeer 2020):
+    FFN(x) = (act(x W1 + b1) * (x V + c)) W2 + b2
+with act = sigmoid (GLU), gelu (GeGLU), relu (ReGLU), swish (SwiGLU) or
+linear (LiGLU, a bilinear layer). A gated block has three weight matrices
+instead of two, so the GLU variants use d_ff = 2/3 of the baseline's (2048
+for 3072) to keep the parameter count.
 
 The hidden dimension is named "d_ff", so it shards over the mesh's model
 dimension under the usual layout rule `d_ff:model`.
@@ -15,19 +22,23 @@ from mtf_mods.layers.dense import dense
 
 @gin.configurable(module="mtf_mods")
 class FeedForward(transformer.TransformerLayer):
-  """Dense -> activation -> (dropout) -> dense.
+  """Dense -> activation (x gate) -> (dropout) -> dense.
 
   Attributes:
     hidden_size: d_ff, the width of the hidden layer.
     activation: a name in `activations.ACTIVATIONS`.
-    use_bias: add b1 and b2 (the paper's baseline does).
+    gated: multiply the activation by a second, linear projection of x
+      (the GLU family); its weights are "wi_linear".
+    use_bias: add the biases b1, (c,) b2 (the paper's baseline does; the GLU
+      variants keep them, as the study's dense_product did).
     dropout_rate: dropout on the hidden activations while training.
   """
 
   def __init__(self, hidden_size=gin.REQUIRED, activation="relu",
-               use_bias=True, dropout_rate=0.0):
+               gated=False, use_bias=True, dropout_rate=0.0):
     self.hidden_size = hidden_size
     self.activation = activations.get_activation(activation)
+    self.gated = gated
     self.use_bias = use_bias
     self.dropout_rate = dropout_rate
 
@@ -37,6 +48,9 @@ class FeedForward(transformer.TransformerLayer):
     hidden_dim = mtf.Dimension("d_ff", self.hidden_size)
     h = self.activation(dense(x, [hidden_dim], [model_dim], context, "wi",
                               use_bias=self.use_bias))
+    if self.gated:
+      h *= dense(x, [hidden_dim], [model_dim], context, "wi_linear",
+                 use_bias=self.use_bias)
     if context.train and self.dropout_rate > 0.0:
       h = mtf.dropout(h, context.train, rate=self.dropout_rate,
                       noise_shape=h.shape - context.length_dim)
