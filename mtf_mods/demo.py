@@ -1,84 +1,70 @@
-"""The main job on the embedded default: pre-train, evaluate, summarize.
+"""The main job on the embedded default: a small study, then a summary.
 
-Pre-trains the Vanilla Transformer at a CPU scale on the embedded corpus
-(`mini_span_corruption`) with `mtf-mods train`, evaluates the held-out loss
-of the final checkpoint with the perplexity-eval stage, and prints a summary:
-parameters, steps/s, held-out loss against the unigram entropy of the
-targets, and where checkpoints and logs are. Each stage runs in its own
-process, exactly as a user would run it; a finished run is not repeated.
+Runs `mtf-mods study` on the mini benchmark at a CPU scale for the baseline,
+SwiGLU (which the paper found helpful) and SeLU (which it found harmful):
+pre-training with two seeds, the three fine-tuning applications and
+translation from scratch, then the report. Budgets are cut to fit a laptop
+(DEMO_BUDGET). It ends with a summary of the baseline: parameters, steps/s,
+held-out loss beside the unigram entropy of the targets, and where the runs,
+checkpoints and logs are. Finished cells are not repeated.
 """
 import os
 import subprocess
 import sys
-import time
 
-from mtf_mods import eval_results
-from mtf_mods import gin_config
 from mtf_mods import model_graph
-from mtf_mods import scales
-from mtf_mods import training
+from mtf_mods import protocol
+from mtf_mods import results_store
+from mtf_mods import study
 from mtf_mods import variants
 
+DEMO_VARIANTS = ("swiglu", "selu")
+DEMO_BUDGET = {"seeds": 2, "pretrain_steps": 600, "downstream_steps": 100}
 ENTROPY_EXAMPLES = 2000
 
 
-def launch(arguments):
-  """Runs `mtf-mods train` with `arguments`; returns its exit code."""
-  command = [sys.executable, "-m", "mtf_mods.cli", "train"] + arguments
-  return subprocess.call(command)
+def study_arguments(workdir, scale, budget):
+  return ["--variants=%s" % ",".join(DEMO_VARIANTS), "--scale=%s" % scale,
+          "--data=mini", "--workdir=%s" % workdir] + [
+              "--%s=%d" % (name, value) for name, value in budget.items()]
 
 
-def configured_budget(scale):
-  """(train_steps, sequence_length) of the scale's pre-training config."""
-  with gin_config.parsed([scale.gin_file]):
-    return (gin_config.query("utils.run.train_steps"),
-            model_graph.sequence_lengths())
+def run(workdir, scale, budget=None, dry_run=False):
+  """Runs the demo study and prints the summary; returns an exit code."""
+  budget = dict(DEMO_BUDGET, **(budget or {}))
+  command = [sys.executable, "-m", "mtf_mods.cli", "study"] + study_arguments(
+      workdir, scale.name, budget) + (["--dry-run"] if dry_run else [])
+  code = subprocess.call(command)
+  if code or dry_run:
+    return code
+  summarize(workdir, scale)
+  return 0
 
 
-def run(workdir, scale_name, train_steps=None):
-  """Runs the demo; returns a process exit code."""
-  from mtf_mods import tasks  # pylint: disable=g-import-not-at-top
+def summarize(workdir, scale):
+  """The baseline's figures from the study's records."""
   from mtf_mods.tasks import statistics  # pylint: disable=g-import-not-at-top
-  scale = scales.get(scale_name)
-  variant = variants.get(variants.BASELINE)
-  model_dir = os.path.abspath(os.path.join(
-      workdir, "%s-%s" % (variant.name, scale.name)))
-  steps, lengths = configured_budget(scale)
-  steps = train_steps or steps
-  common = ["--variant=%s" % variant.name, "--scale=%s" % scale.name,
-            "--task=%s" % scale.default_task, "--model_dir=%s" % model_dir]
-  started = time.time()
-  print("== pre-training %s at scale %s for %d steps" % (
-      variant.table1_row, scale.name, steps), flush=True)
-  code = launch(common + ["--train_steps=%d" % steps])
-  if code:
-    return code
-  print("== held-out loss of the final checkpoint", flush=True)
-  code = launch(common + ["--stage=perplexity_eval",
-                          "--gin_param=eval_checkpoint_step = %d" % steps])
-  if code:
-    return code
-  losses = eval_results.held_out_losses(model_dir)
-  summary = eval_results.train_summary(model_dir) or {}
-  vocabulary = tasks.mini_vocabulary()
-  size = model_graph.measure([variant.gin_file, scale.gin_file], [],
-                             vocabulary.vocab_size)
-  entropy = statistics.target_unigram_entropy(
-      scale.default_task, "validation", lengths, ENTROPY_EXAMPLES)
-  print("\n== summary")
-  print("model            %s (%s), scale %s" % (
-      variant.table1_row, variant.name, scale.name))
-  print("parameters       %s" % f"{size.parameters:,}")
+  record = results_store.ResultStore(workdir).get(variants.BASELINE,
+                                                  study.PRETRAIN, 0)
+  metrics = record.metrics
+  task = protocol.PRETRAINING_TASKS["mini"]
+  with study.gin_config.parsed([scale.gin_file]):
+    lengths = model_graph.sequence_lengths()
+  entropy = statistics.target_unigram_entropy(task, "validation", lengths,
+                                              ENTROPY_EXAMPLES)
+  runs = os.path.abspath(os.path.join(workdir, "runs"))
+  print("\n== summary of the baseline (Vanilla Transformer), scale %s"
+        % scale.name)
+  print("parameters       %s" % f"{metrics['params']:,}")
   print("training         %d steps, %.2f steps/s, %.0f tokens/s" % (
-      steps, summary.get("steps_per_second", float("nan")),
-      summary.get("tokens_per_second", float("nan"))))
-  print("held-out loss    %.3f nats/token at step %d" % (
-      losses[steps], steps))
+      metrics["final_step"], metrics["steps_per_second"],
+      metrics["tokens_per_second"]))
+  print("held-out loss    %.3f nats/token at step %d (early, step %d: %.3f)"
+        % (metrics["final_loss"], metrics["final_step"],
+           metrics["early_step"], metrics["early_loss"]))
   print("unigram entropy  %.3f nats/token (targets of the validation split)"
         % entropy)
-  print("wall time        %.1f min" % ((time.time() - started) / 60))
-  print("model_dir        %s" % model_dir)
-  print("                 checkpoints, operative_config.gin, %s, TensorBoard"
-        " events (tensorboard --logdir %s)" % (training.SUMMARY_FILE,
-                                               model_dir))
-  return 0
+  print("runs             %s/<variant>/seed<k>/<stage>: checkpoints, "
+        "operative_config.gin, train.log, TensorBoard events" % runs)
+  print("report           %s" % os.path.abspath(
+      os.path.join(workdir, "report.md")))

@@ -9,8 +9,12 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
   --stage     a protocol stage (gin/stages/<stage>.gin), default "pretrain"
   --task      the seqio task or mixture (MIXTURE_NAME), default the scale's
   --text_files  span-corrupt these text files instead of --task
+  --pretrained_model_dir  (t5's flag) --stage=finetune starts from this
+              model_dir's latest checkpoint (binds INIT_CHECKPOINT; see
+              mtf_mods/finetuning.py)
   --mesh_shape, --mesh_devices, --layout_rules   the device mesh without --tpu
-  --train_steps  (t5's flag) sets utils.run.train_steps when given
+  --train_steps  (t5's flag) sets utils.run.train_steps when given; with
+              --pretrained_model_dir, counted from the pre-trained step
   --seed      seeds the initializers and the training data order
 
 The kit's gin directory goes on the search path and `mtf_mods.tasks` among
@@ -31,6 +35,7 @@ import seqio
 from t5.models import mesh_transformer_main as t5_main
 import tensorflow.compat.v1 as tf
 
+from mtf_mods import finetuning
 from mtf_mods import gin_config
 from mtf_mods import model_dir_guard
 from mtf_mods import model_graph
@@ -41,6 +46,7 @@ from mtf_mods import variants
 FLAGS = flags.FLAGS
 KIT_TASKS_MODULE = "mtf_mods.tasks"
 TEXT_FILES_TASK = "text_files_span_corruption"
+FINETUNE_STAGE = "finetune"
 LOG_FILE = "train.log"
 
 flags.DEFINE_string("variant", variants.BASELINE, "A registered variant.")
@@ -98,16 +104,18 @@ def resolve_task(scale):
   return task
 
 
-def stage_gin_files(variant, scale, stage):
+def stage_gin_files(variant, scale, stage, task=None):
   """The kit's gin files for a variant at a scale in a stage, in order.
 
   The variant's model, the scale's sizes, the stage, then where they exist
-  the variant's optimizer for the stage (optimizers/<optimizer>/<stage>.gin)
-  and the scale's budget for the stage (budgets/<scale>/<stage>.gin).
+  the variant's optimizer for the stage (optimizers/<optimizer>/<stage>.gin),
+  the scale's budget for the stage (budgets/<scale>/<stage>.gin) and the
+  task's (budgets/<scale>/<stage>/<task>.gin).
   """
   files = [variant.gin_file, scale.gin_file, "stages/%s.gin" % stage]
   optional = ["optimizers/%s/%s.gin" % (variant.optimizer, stage),
-              "budgets/%s/%s.gin" % (scale.name, stage)]
+              "budgets/%s/%s.gin" % (scale.name, stage),
+              "budgets/%s/%s/%s.gin" % (scale.name, stage, task)]
   return files + [f for f in optional
                   if os.path.exists(os.path.join(paths.gin_dir(), f))]
 
@@ -136,6 +144,21 @@ def mesh_bindings():
   return bindings
 
 
+def init_checkpoint_bindings():
+  """INIT_CHECKPOINT (and the final step) for --pretrained_model_dir."""
+  if (FLAGS.stage == FINETUNE_STAGE) != bool(FLAGS.pretrained_model_dir):
+    raise UsageError("--stage=%s and --pretrained_model_dir go together"
+                     % FINETUNE_STAGE)
+  if not FLAGS.pretrained_model_dir:
+    return []
+  checkpoint = finetuning.latest_checkpoint(FLAGS.pretrained_model_dir)
+  bindings = ["INIT_CHECKPOINT = %r" % checkpoint]
+  if FLAGS["train_steps"].present:
+    bindings.append("utils.run.train_steps = %d" % (
+        finetuning.step_of(checkpoint) + FLAGS.train_steps))
+  return bindings
+
+
 def configure():
   """Checks the flags and sets t5's --gin_file/--gin_param from them.
 
@@ -147,10 +170,15 @@ def configure():
   check_name("stage", FLAGS.stage, stage_names())
   import_task_modules()
   task = resolve_task(scale)
-  files = stage_gin_files(variant, scale, FLAGS.stage)
+  if FLAGS.t5_tfds_data_dir:
+    seqio.set_tfds_data_dir_override(FLAGS.t5_tfds_data_dir)
+  from mtf_mods.tasks import tfds_sources  # pylint: disable=g-import-not-at-top
+  tfds_sources.check_prepared(task)
+  files = stage_gin_files(variant, scale, FLAGS.stage, task)
   files = [gin_config.resolve(f) for f in files + list(FLAGS.gin_file or [])]
   params = ["MIXTURE_NAME = %r" % task] + mesh_bindings()
-  if FLAGS["train_steps"].present:
+  params += init_checkpoint_bindings()
+  if FLAGS["train_steps"].present and not FLAGS.pretrained_model_dir:
     params.append("utils.run.train_steps = %d" % FLAGS.train_steps)
   if FLAGS.seed is not None:
     params += ["mtf_mods.train_with_progress.seed = %d" % FLAGS.seed,

@@ -40,12 +40,12 @@ PRETRAINING_COLUMNS = (
 )
 
 
-def columns(downstream_stages):
-  """The report's columns: pre-training, then each downstream stage's
-  score (stages have a `name` and a Table 1 `column`)."""
+def columns(applications):
+  """The report's columns: pre-training, then each downstream
+  application's score (protocol.Application: `name`, `table1_column`)."""
   return PRETRAINING_COLUMNS + tuple(
-      Column(stage.column, stage.name, "score", digits=2)
-      for stage in downstream_stages)
+      Column(application.table1_column, application.name, "score", digits=2)
+      for application in applications)
 
 
 @dataclasses.dataclass

@@ -23,11 +23,11 @@ import time
 from mtf_mods import eval_results
 from mtf_mods import gin_config
 from mtf_mods import model_graph
+from mtf_mods import protocol
 from mtf_mods import results_store
 from mtf_mods import training
 
-PRETRAIN = "pretrain"
-EARLY_FRACTION = 8  # the early loss is measured at 1/8 of pre-training
+PRETRAIN = protocol.PRETRAIN_STAGE
 CPU_EVAL_BATCHES = 25  # perplexity-eval batches below the paper scale
 
 
@@ -43,6 +43,7 @@ class StudyConfig:
   seeds: int
   workdir: str
   pretrain_steps: int = 0  # 0: the scale's own budget
+  downstream_steps: int = 0  # 0: the budgets/<scale> files' own
   extra_flags: tuple = ()  # added to every launch (e.g. --tpu=...)
 
   def run_dir(self, variant, seed, stage):
@@ -64,7 +65,7 @@ def pretraining_budget(scale, steps=0):
     final = steps or gin_config.query("utils.run.train_steps")
     interval = gin_config.query("utils.run.save_checkpoints_steps")
     batch = gin_config.query("utils.run.batch_size")
-  early = max(1, final // EARLY_FRACTION)
+  early = max(1, final // protocol.EARLY_FRACTION)
   if early % interval:
     interval = early
   return PretrainingBudget(final, early, interval, tuple(batch))
@@ -90,7 +91,7 @@ def pretraining_launches(config, variant, seed, task):
       "--gin_param=utils.run.save_checkpoints_steps = %d" % budget.interval)
   checkpoints = '"all"' if seed == 0 else str(budget.early)
   evaluate = launcher_arguments(
-      config, variant, "perplexity_eval", task, model_dir,
+      config, variant, protocol.PERPLEXITY_STAGE, task, model_dir,
       "--gin_param=eval_checkpoint_step = %s" % checkpoints)
   if config.scale.name != "paper":
     evaluate.append("--gin_param=utils.run.perplexity_eval_steps = %d"
@@ -205,14 +206,9 @@ def run_cells(cells, config, store, stream=None):
   return counts
 
 
-PRETRAINING_TASKS = {"mini": "mini_span_corruption",
-                     "real": "c4_v231_span_corruption"}
-DOWNSTREAM = ()
-
-
 def pretraining_cells(config, vocab_size):
   """Seed 0 of every variant first (full budget), then the other seeds."""
-  task = PRETRAINING_TASKS[config.data]
+  task = protocol.PRETRAINING_TASKS[config.data]
   cells = []
   for seed in range(config.seeds):
     for variant in config.variants:
@@ -227,15 +223,58 @@ def pretraining_cells(config, vocab_size):
   return cells
 
 
+def downstream_budget(config):
+  """Flags shortening the downstream training runs to --downstream_steps,
+  with a checkpoint (and so an evaluation) at the middle and the end."""
+  steps = config.downstream_steps
+  if not steps:
+    return []
+  return ["--train_steps=%d" % steps,
+          "--gin_param=utils.run.save_checkpoints_steps = %d"
+          % max(1, steps // 2)]
+
+
+def downstream_cells(config):
+  """Each application of the protocol for every variant, from seed 0."""
+  cells = []
+  for variant in config.variants:
+    pretrained = config.run_dir(variant.name, 0, PRETRAIN)
+    for application in protocol.APPLICATIONS:
+      model_dir = config.run_dir(variant.name, 0, application.name)
+      launches = []
+      for purpose, flags in protocol.launches(
+          application, config.data, model_dir,
+          pretrained if application.from_pretrained else ""):
+        if purpose == "train":
+          flags = flags + ["--seed=0"] + downstream_budget(config)
+        launches.append((purpose, [
+            "--variant=%s" % variant.name,
+            "--scale=%s" % config.scale.name] + flags
+                         + list(config.extra_flags)))
+      def collect(application=application, model_dir=model_dir):
+        best = protocol.best(application, config.data, model_dir)
+        return {"score": best.score, "best_step": best.step,
+                "metrics": dict(best.metrics)}
+      depends = ((PRETRAIN, 0),) if application.from_pretrained else ()
+      cells.append(Cell(variant.name, application.name, 0, launches,
+                        collect, depends))
+  return cells
+
+
 def stage_names():
-  return [PRETRAIN] + [stage.name for stage in DOWNSTREAM]
+  return [PRETRAIN] + protocol.names()
 
 
 def build_cells(config, stages=()):
-  """The study's cells in running order, limited to `stages` if given."""
+  """The study's cells in running order, limited to `stages` if given:
+  seed 0's pre-training, the downstream applications, then the other
+  seeds' pre-training (the noise floor)."""
   unknown = sorted(set(stages) - set(stage_names()))
   if unknown:
     raise ValueError("unknown stage %r; valid: %s" % (
         unknown[0], ", ".join(stage_names())))
-  cells = pretraining_cells(config, config.scale.vocab_size)
+  pretraining = pretraining_cells(config, config.scale.vocab_size)
+  first = [c for c in pretraining if c.seed == 0]
+  others = [c for c in pretraining if c.seed != 0]
+  cells = first + downstream_cells(config) + others
   return [c for c in cells if not stages or c.stage in stages]

@@ -37,6 +37,13 @@ def _popularity(world, rng) -> dict[str, list[float]]:
   return popularity
 
 
+def popularity(world, seed: int = 0) -> dict[str, list[float]]:
+  """The cumulative subject weights `write_corpus(..., seed)` draws with: for
+  each of mini_documents.POPULARITY_GROUPS, one value per entity in world
+  order (differences of consecutive values are the entities' weights)."""
+  return _popularity(world, _stream(seed, "popularity"))
+
+
 def _digest(document: str) -> bytes:
   return hashlib.sha1(document.encode("utf-8")).digest()
 
@@ -70,7 +77,7 @@ def write_corpus(directory: str, num_train_docs: int, num_validation_docs: int,
     {"train": path of train.txt, "validation": path of validation.txt}.
   """
   world = mini_world.make_world(seed)
-  popularity = _popularity(world, _stream(seed, "popularity"))
+  weights = popularity(world, seed)
   paths = {split: os.path.join(directory, f"{split}.txt")
            for split in ("train", "validation")}
   seen = set()
@@ -80,8 +87,8 @@ def write_corpus(directory: str, num_train_docs: int, num_validation_docs: int,
     return document
 
   _write_lines(paths["train"], (remember(d) for d in itertools.islice(
-      _documents(world, popularity, _stream(seed, "train")), num_train_docs)))
+      _documents(world, weights, _stream(seed, "train")), num_train_docs)))
   _write_lines(paths["validation"], itertools.islice(
-      _documents(world, popularity, _stream(seed, "validation"), seen),
+      _documents(world, weights, _stream(seed, "validation"), seen),
       num_validation_docs))
   return paths

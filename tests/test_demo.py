@@ -1,17 +1,26 @@
-"""The README's main job, at the tiny scale for a few steps."""
+"""The README's main job: the demo study's cells and its summary."""
+from mtf_mods import demo
+from mtf_mods import protocol
 from mtf_test_utils import run_cli
 
 
-def test_demo_trains_evaluates_and_summarizes(mini_env, tmp_path):
-  result = run_cli("demo", "--scale=tiny", "--train_steps=3",
-                   "--workdir=%s" % tmp_path, env=mini_env)
+def test_demo_runs_baseline_a_helpful_and_a_harmful_variant():
+  result = run_cli("demo", "--dry-run")
   assert result.returncode == 0, result.stderr[-3000:]
-  out = result.stdout
-  for label in ("parameters", "steps/s", "held-out loss",
-                "unigram entropy", "model_dir"):
-    assert label in out, out
-  assert "step 3/3" in result.stderr
-  assert (tmp_path / "baseline-tiny" / "model.ckpt-3.index").exists()
+  labels = [l[2:] for l in result.stdout.splitlines()
+            if l.startswith("# ") and " seed" in l]
+  for variant in ("baseline",) + demo.DEMO_VARIANTS:
+    assert "%s seed0 pretrain" % variant in labels
+    assert "%s seed1 pretrain" % variant in labels
+    for application in protocol.names():
+      assert "%s seed0 %s" % (variant, application) in labels
+  commands = [l for l in result.stdout.splitlines()
+              if l.startswith("mtf-mods train")]
+  assert all("--scale=cpu" in c for c in commands)
+  assert any("--stage=pretrain" in c and "--train_steps=600" in c
+             for c in commands)
+  assert any("--stage=finetune" in c and "--train_steps=100" in c
+             for c in commands)
 
 
 def test_demo_refuses_an_unknown_scale():

@@ -11,12 +11,12 @@ from mtf_mods import variants
 
 
 @dataclasses.dataclass(frozen=True)
-class Stage:
+class Application:
   name: str
-  column: str
+  table1_column: str
 
 
-DOWNSTREAM = (Stage("sglue", "SGLUE"),)
+DOWNSTREAM = (Application("sglue", "SGLUE"),)
 
 
 def records(other):

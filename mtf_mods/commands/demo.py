@@ -4,18 +4,23 @@ import sys
 
 from mtf_mods import cli
 
-HELP = "the main job on the embedded default (see README)"
+HELP = "the main job: a small study on the embedded default (see README)"
 
 
 def main(argv):
   parser = argparse.ArgumentParser(
       prog="mtf-mods demo",
-      description="Pre-train the Vanilla Transformer at a CPU scale on the "
-      "embedded corpus, then report its held-out loss.")
+      description="The baseline, SwiGLU and SeLU through the whole mini "
+      "protocol at a CPU scale, then the report and a summary.")
   parser.add_argument("--workdir", default="runs/demo")
   parser.add_argument("--scale", default="cpu")
-  parser.add_argument("--train_steps", type=int, default=None)
+  parser.add_argument("--pretrain_steps", type=int, default=None)
+  parser.add_argument("--downstream_steps", type=int, default=None)
+  parser.add_argument("--seeds", type=int, default=None)
+  parser.add_argument("--dry-run", dest="dry_run", action="store_true")
   args = parser.parse_args(argv)
   from mtf_mods import demo  # pylint: disable=g-import-not-at-top
   scale = cli.get_or_fail("demo", "scale", args.scale)
-  sys.exit(demo.run(args.workdir, scale.name, args.train_steps))
+  budget = {name: getattr(args, name) for name in demo.DEMO_BUDGET
+            if getattr(args, name) is not None}
+  sys.exit(demo.run(args.workdir, scale, budget, args.dry_run))

@@ -24,12 +24,12 @@ def write(workdir):
   from mtf_mods import plots  # pylint: disable=g-import-not-at-top
   from mtf_mods import report  # pylint: disable=g-import-not-at-top
   from mtf_mods import results_store  # pylint: disable=g-import-not-at-top
-  from mtf_mods import study  # pylint: disable=g-import-not-at-top
+  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   records = results_store.ResultStore(workdir).all()
   if not records:
     cli.fail("report", "no study results in %s/results; run mtf-mods study "
              "--workdir %s first" % (workdir, workdir))
-  table_columns = report.columns(study.DOWNSTREAM)
+  table_columns = report.columns(protocol.APPLICATIONS)
   by_variant = report.collect(records, table_columns)
   table = report.markdown(by_variant, table_columns)
   failed = [r for r in records if r.status != "ok"]

@@ -29,6 +29,8 @@ def parse(argv):
   parser.add_argument("--workdir", default="runs/study")
   parser.add_argument("--pretrain_steps", type=int, default=0,
                       help="override the scale's pre-training steps")
+  parser.add_argument("--downstream_steps", type=int, default=0,
+                      help="override the fine-tuning and from-scratch steps")
   parser.add_argument("--stages", default="",
                       help="comma-separated subset of the study's stages")
   parser.add_argument("--dry-run", dest="dry_run", action="store_true",
@@ -80,6 +82,7 @@ def main(argv):
   config = study.StudyConfig(
       variants=chosen, scale=scale, data=args.data, seeds=args.seeds,
       workdir=args.workdir, pretrain_steps=args.pretrain_steps,
+      downstream_steps=args.downstream_steps,
       extra_flags=tpu_flags(args))
   stages = [s.strip() for s in args.stages.split(",") if s.strip()]
   try:

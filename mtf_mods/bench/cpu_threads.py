@@ -1,0 +1,60 @@
+"""The CPU threads every measurement of a bench run shares.
+
+TensorFlow runs one op on `intra_op` threads and up to `inter_op` ops at
+once; PyTorch is given the same two numbers (torch.set_num_threads,
+torch.set_num_interop_threads), so both frameworks, and the matmul that
+measures the machine's peak, use the same cores.
+
+TensorFlow is imported only where a session config is made, so that
+`enable_xla_on_cpu` can set its flags before TensorFlow starts.
+"""
+import dataclasses
+import os
+
+
+@dataclasses.dataclass(frozen=True)
+class Threads:
+  intra_op: int
+  inter_op: int
+
+  def describe(self):
+    return "%d intra-op x %d inter-op threads" % (self.intra_op,
+                                                   self.inter_op)
+
+
+def available_cores():
+  """The cores this process may run on."""
+  return len(os.sched_getaffinity(0))
+
+
+def default_threads():
+  """All available cores for each op, one op at a time."""
+  return Threads(intra_op=available_cores(), inter_op=1)
+
+
+def session_config(threads, grappler=False, xla=False):
+  """The tf.ConfigProto of a timed TensorFlow session.
+
+  Args:
+    threads: a Threads.
+    grappler: run TensorFlow's graph rewrites (Grappler) before the first
+      step. They add seconds to the set-up of a training graph.
+    xla: compile clusters of ops with XLA (auto-clustering; on CPU it also
+      needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit before TensorFlow starts,
+      which `enable_xla_on_cpu` sets).
+  """
+  import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+  config = tf.ConfigProto(intra_op_parallelism_threads=threads.intra_op,
+                          inter_op_parallelism_threads=threads.inter_op)
+  config.graph_options.rewrite_options.disable_meta_optimizer = not grappler
+  if xla:
+    config.graph_options.optimizer_options.global_jit_level = (
+        tf.OptimizerOptions.ON_1)
+  return config
+
+
+def enable_xla_on_cpu():
+  """Lets XLA auto-clustering compile CPU ops (read when TF first runs)."""
+  flags = os.environ.get("TF_XLA_FLAGS", "")
+  if "--tf_xla_cpu_global_jit" not in flags:
+    os.environ["TF_XLA_FLAGS"] = (flags + " --tf_xla_cpu_global_jit").strip()

@@ -1,0 +1,112 @@
+"""`mtf-mods bench`: training speed per variant, beside PyTorch T5 (bench/)."""
+import argparse
+import datetime
+import os
+import sys
+
+from mtf_mods import cli
+
+HELP = "training speed per variant, beside PyTorch T5 and the matmul peak"
+DEFAULT_TSV_DIR = os.path.join("runs", "bench")
+
+
+def _factors(text):
+  try:
+    factors = tuple(float(f) for f in text.split(",") if f.strip())
+  except ValueError:
+    factors = ()
+  if not factors or min(factors) <= 0:
+    raise argparse.ArgumentTypeError(
+        "expected positive numbers separated by commas, e.g. 0.5,1,2")
+  return factors
+
+
+def parse(argv):
+  from mtf_mods import variants  # pylint: disable=g-import-not-at-top
+  parser = argparse.ArgumentParser(
+      prog="mtf-mods bench",
+      description="Time the training step of variants at a scale (steps/s, "
+      "tokens/s, set-up plus first step, utilisation of the fp32 matmul "
+      "peak), beside the HuggingFace PyTorch T5 of the same configuration; "
+      "time the input pipeline and the baseline's scaling with sequence "
+      "length and batch size. Prints a table and writes it as TSV.")
+  parser.add_argument("--variants", default=variants.BASELINE,
+                      help="comma-separated registered variants, or 'all' "
+                      "(default: %(default)s)")
+  parser.add_argument("--scale", default="cpu")
+  parser.add_argument("--steps", type=int, default=20,
+                      help="timed steps (default: %(default)s)")
+  parser.add_argument("--warmup", type=int, default=3,
+                      help="untimed steps after the first (default: "
+                      "%(default)s)")
+  parser.add_argument("--peer", action=argparse.BooleanOptionalAction,
+                      default=True, help="time the PyTorch T5 peer")
+  parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction,
+                      default=True, help="time the input pipeline")
+  parser.add_argument("--sweeps", action=argparse.BooleanOptionalAction,
+                      default=True, help="time the baseline's scaling sweeps")
+  parser.add_argument("--sweep_factors", type=_factors, default="0.5,1,2",
+                      help="multiples of the scale's inputs length and batch "
+                      "size (default: %(default)s)")
+  parser.add_argument("--task", default=None,
+                      help="input pipeline task (default: the scale's)")
+  parser.add_argument("--intra_threads", type=int, default=None,
+                      help="threads per op, TF and torch (default: all cores)")
+  parser.add_argument("--inter_threads", type=int, default=None,
+                      help="ops run at once, TF and torch (default: 1)")
+  parser.add_argument("--grappler", action=argparse.BooleanOptionalAction,
+                      default=False, help="TensorFlow's graph rewrites")
+  parser.add_argument("--xla", action=argparse.BooleanOptionalAction,
+                      default=False, help="XLA auto-clustering of the kit's "
+                      "step")
+  parser.add_argument("--tsv", default=None,
+                      help="TSV path (default: %s/<scale>-<time>.tsv)"
+                      % DEFAULT_TSV_DIR)
+  return parser.parse_args(argv)
+
+
+def variant_names(text):
+  """The registered names `--variants` asks for; exits 2 on an unknown one."""
+  from mtf_mods import variants  # pylint: disable=g-import-not-at-top
+  if text.strip() == "all":
+    return tuple(variants.names())
+  names = tuple(name.strip() for name in text.split(",") if name.strip())
+  if not names:
+    cli.fail("bench", "--variants is empty; valid: all, %s"
+             % ", ".join(variants.names()))
+  for name in names:
+    cli.get_or_fail("bench", "variant", name)
+  return names
+
+
+def main(argv):
+  args = parse(argv)
+  names = variant_names(args.variants)
+  scale = cli.get_or_fail("bench", "scale", args.scale)
+  for flag in ("steps", "intra_threads", "inter_threads"):
+    value = getattr(args, flag)
+    if value is not None and value < 1:
+      cli.fail("bench", "--%s must be at least 1, got %d" % (flag, value))
+  if args.warmup < 0:
+    cli.fail("bench", "--warmup must be at least 0, got %d" % args.warmup)
+  from mtf_mods.bench import cpu_threads  # pylint: disable=g-import-not-at-top
+  if args.xla:
+    cpu_threads.enable_xla_on_cpu()
+  from mtf_mods.bench import suite  # pylint: disable=g-import-not-at-top
+  from mtf_mods.bench import table  # pylint: disable=g-import-not-at-top
+  default = cpu_threads.default_threads()
+  threads = cpu_threads.Threads(args.intra_threads or default.intra_op,
+                                args.inter_threads or default.inter_op)
+  options = suite.Options(
+      variants=names, scale=scale.name, steps=args.steps, warmup=args.warmup,
+      peer=args.peer, pipeline=args.pipeline, sweeps=args.sweeps,
+      sweep_factors=args.sweep_factors, task=args.task, threads=threads,
+      grappler=args.grappler, xla=args.xla)
+  rows = suite.run(options)
+  path = args.tsv or os.path.join(DEFAULT_TSV_DIR, "%s-%s.tsv" % (
+      scale.name, datetime.datetime.now().strftime("%Y%m%d-%H%M%S")))
+  table.write_tsv(rows, path)
+  print(table.render(rows))
+  for line in suite.target_lines(rows, scale.name):
+    print(line)
+  print("table written to %s" % path, file=sys.stderr)

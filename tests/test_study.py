@@ -1,0 +1,139 @@
+"""`mtf-mods study` end to end: two variants, one seed, tiny scale, mini
+data, interrupted once and resumed; then the report's contents."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mtf_mods import demo
+from mtf_mods import paper
+from mtf_mods import protocol
+from mtf_mods import scales
+from mtf_mods import variants
+from mtf_test_utils import REPO, run_cli
+
+OTHER = variants.VARIANTS[1].name
+STUDY = ["study", "--scale=tiny", "--seeds=1",
+         "--variants=%s,%s" % (variants.BASELINE, OTHER)]
+
+
+def interrupt_during_second_cell(workdir, env):
+  """Starts the study and kills it (and its launches) inside cell 2."""
+  process = subprocess.Popen(
+      [sys.executable, "-m", "mtf_mods.cli"] + STUDY
+      + ["--workdir=%s" % workdir], cwd=REPO, env=env,
+      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+      start_new_session=True)
+  seen = []
+  for line in process.stdout:
+    seen.append(line)
+    if "step 1/" in line and any("== cell 2/" in s for s in seen):
+      break
+  os.killpg(process.pid, signal.SIGKILL)
+  process.wait()
+  return "".join(seen)
+
+
+@pytest.fixture(scope="module")
+def study(mini_env, tmp_path_factory):
+  workdir = tmp_path_factory.mktemp("study")
+  env = dict(os.environ, **mini_env)
+  first = interrupt_during_second_cell(workdir, env)
+  resumed = run_cli(*STUDY, "--workdir=%s" % workdir, env=mini_env,
+                    timeout=1500)
+  return workdir, first, resumed
+
+
+def test_interrupted_study_resumes_and_skips_finished_cells(study):
+  workdir, first, resumed = study
+  assert "== cell 1/" in first and "== cell 2/" in first
+  assert resumed.returncode == 0, resumed.stdout[-3000:]
+  summary = [l for l in resumed.stdout.splitlines()
+             if l.startswith("== study:")][0]
+  cells = 2 * (1 + len(protocol.APPLICATIONS))
+  assert summary == ("== study: %d cells ran, 1 already finished, 0 failed"
+                     % (cells - 1))
+  assert "== cell 1/" not in resumed.stdout  # skipped, not rerun
+  progress = [l for l in resumed.stdout.splitlines() if "steps/s" in l]
+  assert progress and all(l.startswith("[") and "ETA" in l for l in progress)
+
+
+def test_every_cell_has_an_ok_record(study):
+  workdir = study[0]
+  for variant in (variants.BASELINE, OTHER):
+    for stage in ["pretrain"] + protocol.names():
+      path = workdir / "results" / variant / stage / "seed0.json"
+      record = json.loads(path.read_text())
+      assert record["status"] == "ok", record
+  pretrain = json.loads(
+      (workdir / "results" / OTHER / "pretrain" / "seed0.json").read_text())
+  assert pretrain["metrics"]["params"] > 0
+  assert pretrain["metrics"]["final_loss"] > 0
+  assert len(pretrain["metrics"]["loss_curve"]) >= 3
+
+
+def test_report_files_hold_the_table(study):
+  workdir, _, resumed = study
+  table = (workdir / "report.md").read_text()
+  assert table in resumed.stdout
+  assert "| baseline | kit |" in table and "| %s | kit |" % OTHER in table
+  assert "| Vanilla Transformer | paper |" in table
+  for application in protocol.APPLICATIONS:
+    assert application.table1_column in table.splitlines()[0]
+  with open(workdir / "report.csv") as f:
+    rows = list(csv.DictReader(f))
+  other_sglue = [r for r in rows if r["variant"] == OTHER
+                 and r["column"] == "SGLUE"][0]
+  assert other_sglue["kit_mean"] and other_sglue["kit_delta"]
+  table1_row = variants.get(OTHER).table1_row
+  assert other_sglue["table1_row"] == table1_row
+  assert float(other_sglue["paper"]) == paper.table1()[table1_row]["SGLUE"]
+  for picture in ("loss_curves.png", "metrics.png"):
+    assert (workdir / picture).read_bytes().startswith(b"\x89PNG")
+
+
+def test_paper_scale_dry_run_prints_runnable_tpu_commands():
+  result = run_cli("study", "--scale=paper", "--dry-run", "--seeds=2",
+                   "--variants=%s" % OTHER)
+  assert result.returncode == 0, result.stderr[-2000:]
+  commands = [l for l in result.stdout.splitlines()
+              if l.startswith("mtf-mods train")]
+  # per variant: seed 0 (train, eval), 4 applications (train, eval),
+  # seed 1 (train, eval); the baseline is always included.
+  assert len(commands) == 2 * (2 + 2 * len(protocol.APPLICATIONS) + 2)
+  assert all("--tpu=$TPU_NAME" in c and "--scale=paper" in c
+             for c in commands)
+  pretrain = [c for c in commands if "--stage=pretrain" in c]
+  assert any("--train_steps=524288" in c for c in pretrain)
+  assert any("--train_steps=65536" in c for c in pretrain)
+  assert all("('tokens_per_batch', 65536)" in c for c in pretrain)
+  assert any("--stage=train_from_scratch" in c and "wmt_t2t_ende" in c
+             for c in commands)
+  assert sum("--stage=finetune" in c for c in commands) == 6
+
+
+def test_study_refuses_unknown_names():
+  for args, message in [
+      (["--variants=baseline,nope"], "unknown variant 'nope'"),
+      (["--data=web"], "unknown data 'web'; valid: mini, real"),
+      (["--stages=pretrain,nope"], "unknown stage 'nope'")]:
+    result = run_cli("study", "--dry-run", *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_demo_summary_reads_the_baselines_records(study, mini_env, capsys,
+                                                  monkeypatch):
+  for name, value in mini_env.items():
+    monkeypatch.setenv(name, value)
+  demo.summarize(str(study[0]), scales.get("tiny"))
+  out = capsys.readouterr().out
+  for label in ("parameters", "steps/s", "held-out loss", "unigram entropy",
+                "runs", "report"):
+    assert label in out
