@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes run at once (pytest-xdist); each runs TensorFlow on all cores.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test install clean
 
@@ -11,7 +13,7 @@ demo: $(STAMP)
 	$(BIN)/mtf-mods demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n $(TEST_WORKERS) tests
 
 install: $(STAMP)
 

@@ -2,6 +2,7 @@
 fine-tuning from a pre-trained checkpoint, decode evaluation with the best
 checkpoint read back, training from scratch, and their bad-input errors."""
 import os
+import re
 
 import pytest
 import tensorflow.compat.v1 as tf
@@ -54,7 +55,7 @@ def test_fine_tuning_starts_from_the_pretrained_checkpoint(pretrained,
                                  EMBEDDING)).all()
   assert tf.train.latest_checkpoint(model_dir).endswith("model.ckpt-8")
   with open(os.path.join(model_dir, "operative_config.gin")) as f:
-    config = f.read()
+    config = re.sub(r"\\\n\s*", "", f.read())  # gin wraps long values
   assert "dropout_rate = 0.1" in config
   assert "constant_learning_rate.learning_rate = 0.0005" in config
   assert "INIT_CHECKPOINT = '%s'" % os.path.join(pretrained,

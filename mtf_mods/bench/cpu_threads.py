@@ -32,13 +32,15 @@ def default_threads():
   return Threads(intra_op=available_cores(), inter_op=1)
 
 
-def session_config(threads, grappler=False, xla=False):
+def session_config(threads, grappler=True, xla=False):
   """The tf.ConfigProto of a timed TensorFlow session.
 
   Args:
     threads: a Threads.
     grappler: run TensorFlow's graph rewrites (Grappler) before the first
-      step. They add seconds to the set-up of a training graph.
+      step, as every session of `mtf-mods train` does (t5 turns them off
+      on TPU only). They add seconds to the set-up and, at the cpu scale,
+      make the step about 20% faster.
     xla: compile clusters of ops with XLA (auto-clustering; on CPU it also
       needs TF_XLA_FLAGS=--tf_xla_cpu_global_jit before TensorFlow starts,
       which `enable_xla_on_cpu` sets).

@@ -44,7 +44,7 @@ class Options:
   sweep_factors: tuple = scaling.DEFAULT_FACTORS
   task: str = None                # pipeline task; default: the scale's
   threads: cpu_threads.Threads = None  # default: cpu_threads.default_threads
-  grappler: bool = False          # TensorFlow graph rewrites in kit sessions
+  grappler: bool = True           # TF graph rewrites, as in training
   xla: bool = False               # XLA auto-clustering in kit sessions
 
 

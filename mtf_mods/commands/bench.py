@@ -55,7 +55,9 @@ def parse(argv):
   parser.add_argument("--inter_threads", type=int, default=None,
                       help="ops run at once, TF and torch (default: 1)")
   parser.add_argument("--grappler", action=argparse.BooleanOptionalAction,
-                      default=False, help="TensorFlow's graph rewrites")
+                      default=True, help="TensorFlow's graph rewrites, on in "
+                      "`mtf-mods train` as in every TF session by default "
+                      "(default: on)")
   parser.add_argument("--xla", action=argparse.BooleanOptionalAction,
                       default=False, help="XLA auto-clustering of the kit's "
                       "step")
