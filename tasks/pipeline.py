@@ -1,10 +1,14 @@
-"""The seqio task shape shared by every plain-text pretraining corpus.
+"""The seqio task shapes the kit's tasks share.
 
-Plain-text files (one document per line) -> `TextLineFiles` source yielding
+Pre-training corpora: plain-text files (one document per line) -> `TextLineFiles` source yielding
 {"text": line} -> SentencePiece tokenization -> span corruption
 (`span_corruption.py`) -> "inputs"/"targets" with EOS, as t5's C4 span
 corruption task. The source lists its files only when a dataset is requested,
 so files that are generated on first use need not exist at registration.
+
+Downstream text-to-text tasks (`register_text_to_text_task`): a task's own
+text preprocessor -> tokenization -> "inputs"/"targets" with EOS, one
+vocabulary for both, as t5's fine-tuning tasks.
 """
 import functools
 from typing import Callable, Optional, Sequence
@@ -75,3 +79,35 @@ def register_span_corruption_task(
           "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True),
       },
       metric_fns=[])
+
+
+def register_text_to_text_task(
+    name: str, source: seqio.DataSource, text_preprocessor: Callable,
+    vocabulary: seqio.Vocabulary, metric_fns: Sequence[Callable],
+    postprocess_fn: Optional[Callable] = None) -> seqio.Task:
+  """Registers (or re-registers, replacing) a text-to-text task.
+
+  Args:
+    name: the task name.
+    source: the task's examples.
+    text_preprocessor: maps an example to {"inputs": text, "targets": text}.
+    vocabulary: used for both "inputs" and "targets", each ending with EOS.
+    metric_fns: seqio metric functions.
+    postprocess_fn: optional seqio postprocessor of the decoded text.
+  """
+  if name in seqio.TaskRegistry.names():
+    seqio.TaskRegistry.remove(name)
+  return seqio.TaskRegistry.add(
+      name,
+      source=source,
+      preprocessors=[
+          text_preprocessor,
+          seqio.preprocessors.tokenize,
+          seqio.CacheDatasetPlaceholder(),
+          seqio.preprocessors.append_eos_after_trim,
+      ],
+      output_features={
+          "inputs": seqio.Feature(vocabulary=vocabulary, add_eos=True),
+          "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True)},
+      postprocess_fn=postprocess_fn,
+      metric_fns=list(metric_fns))

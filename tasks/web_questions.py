@@ -10,11 +10,11 @@ target is the first answer, and predictions are scored with t5's `qa`
 postprocessor and SQuAD exact match against all answers ("em", the paper's
 "accuracy"; "f1" too).
 """
-import seqio
 from t5.data import postprocessors as t5_postprocessors
 from t5.evaluation import metrics as t5_metrics
 
 from mtf_mods.tasks import closed_book_qa
+from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import real_vocabularies
 from mtf_mods.tasks import tfds_sources
 
@@ -31,20 +31,8 @@ SPLITS = {
 def register() -> None:
   vocabulary = real_vocabularies.english()
   for name, splits in SPLITS.items():
-    if name in seqio.TaskRegistry.names():
-      seqio.TaskRegistry.remove(name)
-    seqio.TaskRegistry.add(
+    pipeline.register_text_to_text_task(
         name,
-        source=tfds_sources.PreparedTfdsSource("web_questions:1.0.0",
-                                               splits=splits),
-        preprocessors=[
-            closed_book_qa.web_questions_open,
-            seqio.preprocessors.tokenize,
-            seqio.CacheDatasetPlaceholder(),
-            seqio.preprocessors.append_eos_after_trim,
-        ],
-        output_features={
-            "inputs": seqio.Feature(vocabulary=vocabulary, add_eos=True),
-            "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True)},
-        postprocess_fn=t5_postprocessors.qa,
-        metric_fns=[t5_metrics.squad])
+        tfds_sources.PreparedTfdsSource("web_questions:1.0.0", splits=splits),
+        closed_book_qa.web_questions_open, vocabulary, [t5_metrics.squad],
+        postprocess_fn=t5_postprocessors.qa)

@@ -14,12 +14,12 @@ default. `mtf-mods wmt-vocab` runs it.
 import functools
 import os
 
-import seqio
 from t5.data import preprocessors as t5_preprocessors
 from t5.evaluation import metrics as t5_metrics
 import tensorflow_datasets as tfds
 
 from mtf_mods.tasks import cache
+from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import real_vocabularies
 from mtf_mods.tasks import tfds_sources
 from mtf_mods.tasks import vocabularies
@@ -36,23 +36,11 @@ def source() -> tfds_sources.PreparedTfdsSource:
 
 
 def register() -> None:
-  vocabulary = real_vocabularies.wmt()
-  if TASK_NAME in seqio.TaskRegistry.names():
-    seqio.TaskRegistry.remove(TASK_NAME)
-  seqio.TaskRegistry.add(
-      TASK_NAME,
-      source=source(),
-      preprocessors=[
-          functools.partial(t5_preprocessors.translate,
-                            source_language="en", target_language="de"),
-          seqio.preprocessors.tokenize,
-          seqio.CacheDatasetPlaceholder(),
-          seqio.preprocessors.append_eos_after_trim,
-      ],
-      output_features={
-          "inputs": seqio.Feature(vocabulary=vocabulary, add_eos=True),
-          "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True)},
-      metric_fns=[t5_metrics.bleu])
+  pipeline.register_text_to_text_task(
+      TASK_NAME, source(),
+      functools.partial(t5_preprocessors.translate, source_language="en",
+                        target_language="de"),
+      real_vocabularies.wmt(), [t5_metrics.bleu])
 
 
 def _write_training_text(path: str) -> int:

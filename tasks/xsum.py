@@ -11,10 +11,10 @@ into a manual directory first (see the TFDS xsum page).
 """
 import functools
 
-import seqio
 from t5.data import preprocessors as t5_preprocessors
 from t5.evaluation import metrics as t5_metrics
 
+from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import real_vocabularies
 from mtf_mods.tasks import tfds_sources
 
@@ -22,24 +22,13 @@ TASK_NAME = "xsum_v110"
 
 
 def register() -> None:
-  vocabulary = real_vocabularies.english()
-  if TASK_NAME in seqio.TaskRegistry.names():
-    seqio.TaskRegistry.remove(TASK_NAME)
-  seqio.TaskRegistry.add(
+  pipeline.register_text_to_text_task(
       TASK_NAME,
-      source=tfds_sources.PreparedTfdsSource(
+      tfds_sources.PreparedTfdsSource(
           "xsum:1.1.0", splits=("train", "validation", "test"),
           preparation="download the BBC articles "
           "(see the TFDS xsum page), then tfds build xsum:1.1.0 "
           "--manual_dir=ARTICLES --data_dir=DIR"),
-      preprocessors=[
-          functools.partial(t5_preprocessors.summarize,
-                            article_key="document", summary_key="summary"),
-          seqio.preprocessors.tokenize,
-          seqio.CacheDatasetPlaceholder(),
-          seqio.preprocessors.append_eos_after_trim,
-      ],
-      output_features={
-          "inputs": seqio.Feature(vocabulary=vocabulary, add_eos=True),
-          "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True)},
-      metric_fns=[t5_metrics.rouge])
+      functools.partial(t5_preprocessors.summarize,
+                        article_key="document", summary_key="summary"),
+      real_vocabularies.english(), [t5_metrics.rouge])
