@@ -1,0 +1,19 @@
+"""The bench's TensorFlow sessions: threads, and graph rewrites as training."""
+from mtf_mods.bench import cpu_threads
+from mtf_mods.commands import bench as bench_command
+
+
+def test_sessions_rewrite_the_graph_as_training_does_unless_told_not_to():
+  threads = cpu_threads.Threads(intra_op=2, inter_op=1)
+  default = cpu_threads.session_config(threads)
+  assert default.intra_op_parallelism_threads == 2
+  assert default.inter_op_parallelism_threads == 1
+  # t5's Estimator on CPU passes no session config: Grappler stays on.
+  assert not default.graph_options.rewrite_options.disable_meta_optimizer
+  off = cpu_threads.session_config(threads, grappler=False)
+  assert off.graph_options.rewrite_options.disable_meta_optimizer
+
+
+def test_the_command_keeps_grappler_on_by_default():
+  assert bench_command.parse([]).grappler
+  assert not bench_command.parse(["--no-grappler"]).grappler
