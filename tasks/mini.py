@@ -42,7 +42,8 @@ TRAIN_DOCS_ENV = "MTF_MODS_MINI_TRAIN_DOCS"
 VALIDATION_DOCS_ENV = "MTF_MODS_MINI_VALIDATION_DOCS"
 
 
-def _count_from_env(variable: str, default: int) -> int:
+def count_from_env(variable: str, default: int) -> int:
+  """The positive integer in environment variable `variable`, else default."""
   value = os.environ.get(variable)
   if value is None or value == "":
     return default
@@ -66,9 +67,9 @@ class MiniCorpus:
   def sizes(self) -> tuple[int, int]:
     """(training documents, validation documents)."""
     return (self.num_train_docs
-            or _count_from_env(TRAIN_DOCS_ENV, NUM_TRAIN_DOCS),
+            or count_from_env(TRAIN_DOCS_ENV, NUM_TRAIN_DOCS),
             self.num_validation_docs
-            or _count_from_env(VALIDATION_DOCS_ENV, NUM_VALIDATION_DOCS))
+            or count_from_env(VALIDATION_DOCS_ENV, NUM_VALIDATION_DOCS))
 
   def key(self) -> str:
     """The corpus's cache key, naming every parameter it is made from."""

@@ -46,6 +46,7 @@ from mtf_mods.tasks import mini_summaries
 from mtf_mods.tasks import mini_superglue
 from mtf_mods.tasks import mini_translation
 from mtf_mods.tasks import mini_world
+from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import vocabularies
 
 VERSION = 2
@@ -63,15 +64,6 @@ QA = "mini_closed_book_qa"
 TRANSLATION = "mini_translation"
 GENERATED_TASKS = mini_superglue.TASKS + (SUMMARIZATION, QA, TRANSLATION)
 QA_PREFIX = "question: "
-
-
-def _count_from_env(variable: str, default: int) -> int:
-  value = os.environ.get(variable)
-  if value is None or value == "":
-    return default
-  if not value.isdigit() or int(value) < 1:
-    raise ValueError(f"{variable} must be a positive integer, got {value!r}")
-  return int(value)
 
 
 def _write_jsonl(path, examples):
@@ -97,9 +89,9 @@ class MiniBenchmark:
 
   def sizes(self) -> tuple[int, int]:
     """(examples per training split, examples per validation split)."""
-    return (self.train_examples or _count_from_env(TRAIN_ENV, TRAIN_EXAMPLES),
+    return (self.train_examples or mini.count_from_env(TRAIN_ENV, TRAIN_EXAMPLES),
             self.validation_examples
-            or _count_from_env(VALIDATION_ENV, VALIDATION_EXAMPLES))
+            or mini.count_from_env(VALIDATION_ENV, VALIDATION_EXAMPLES))
 
   def key(self) -> str:
     train, validation = self.sizes()
@@ -202,29 +194,12 @@ def translate(x, prefix):
           "targets": x[mini_translation.TARGET_CODE]}
 
 
-def _features(vocabulary):
-  return {"inputs": seqio.Feature(vocabulary=vocabulary, add_eos=True),
-          "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True)}
-
-
-def _text_to_text(preprocessor):
-  return [preprocessor, seqio.preprocessors.tokenize,
-          seqio.CacheDatasetPlaceholder(),
-          seqio.preprocessors.append_eos_after_trim]
-
-
 _SUPERGLUE_METRICS = {
     "mini_boolq": [t5_metrics.accuracy],
     "mini_cb": [t5_metrics.mean_multiclass_f1(num_classes=3),
                 t5_metrics.accuracy],
     "mini_copa": [t5_metrics.accuracy],
 }
-
-
-def _add(name, **kwargs):
-  if name in seqio.TaskRegistry.names():
-    seqio.TaskRegistry.remove(name)
-  seqio.TaskRegistry.add(name, **kwargs)
 
 
 def register(benchmark: MiniBenchmark = MiniBenchmark()) -> None:
@@ -237,34 +212,36 @@ def register(benchmark: MiniBenchmark = MiniBenchmark()) -> None:
     return seqio.FunctionDataSource(JsonLinesSplits(benchmark, task),
                                     splits=SPLITS)
 
-  features = _features(mini.mini_vocabulary())
+  vocabulary = mini.mini_vocabulary()
   for task in mini_superglue.TASKS:
     labels = mini_superglue.LABEL_NAMES[task]
-    _add(task, source=source(task), output_features=features,
-         preprocessors=_text_to_text(functools.partial(
-             t5_preprocessors.glue,
-             benchmark_name=mini_superglue.BENCHMARK_NAMES[task],
-             label_names=labels)),
-         postprocess_fn=functools.partial(
-             t5_postprocessors.string_label_to_class_id,
-             label_classes=labels),
-         metric_fns=_SUPERGLUE_METRICS[task])
+    pipeline.register_text_to_text_task(
+        task, source(task),
+        [functools.partial(
+            t5_preprocessors.glue,
+            benchmark_name=mini_superglue.BENCHMARK_NAMES[task],
+            label_names=labels)],
+        vocabulary, _SUPERGLUE_METRICS[task],
+        postprocess_fn=functools.partial(
+            t5_postprocessors.string_label_to_class_id,
+            label_classes=labels))
   if SUPERGLUE in seqio.MixtureRegistry.names():
     seqio.MixtureRegistry.remove(SUPERGLUE)
   seqio.MixtureRegistry.add(SUPERGLUE, [(t, 1.0) for t in mini_superglue.TASKS])
-  _add(SUMMARIZATION, source=source(SUMMARIZATION), output_features=features,
-       preprocessors=_text_to_text(functools.partial(
-           t5_preprocessors.summarize, article_key="document",
-           summary_key="summary")),
-       metric_fns=[t5_metrics.rouge])
-  _add(QA, source=source(QA), output_features=features,
-       preprocessors=_text_to_text(functools.partial(
-           closed_book_qa.closed_book_question, prefix=QA_PREFIX)),
-       postprocess_fn=t5_postprocessors.qa, metric_fns=[t5_metrics.squad])
-  translation_vocabulary = vocabularies.LazySentencePieceVocabulary(
-      _TranslationVocabularyModel(benchmark))
-  _add(TRANSLATION, source=source(TRANSLATION),
-       output_features=_features(translation_vocabulary),
-       preprocessors=_text_to_text(functools.partial(
-           translate, prefix=translation_prefix(benchmark.seed))),
-       metric_fns=[t5_metrics.bleu])
+  pipeline.register_text_to_text_task(
+      SUMMARIZATION, source(SUMMARIZATION),
+      [functools.partial(t5_preprocessors.summarize, article_key="document",
+                         summary_key="summary")],
+      vocabulary, [t5_metrics.rouge])
+  pipeline.register_text_to_text_task(
+      QA, source(QA),
+      [functools.partial(closed_book_qa.closed_book_question,
+                         prefix=QA_PREFIX)],
+      vocabulary, [t5_metrics.squad], postprocess_fn=t5_postprocessors.qa)
+  pipeline.register_text_to_text_task(
+      TRANSLATION, source(TRANSLATION),
+      [functools.partial(translate,
+                         prefix=translation_prefix(benchmark.seed))],
+      vocabularies.LazySentencePieceVocabulary(
+          _TranslationVocabularyModel(benchmark)),
+      [t5_metrics.bleu])

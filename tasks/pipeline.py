@@ -7,7 +7,7 @@ corruption task. The source lists its files only when a dataset is requested,
 so files that are generated on first use need not exist at registration.
 
 Downstream text-to-text tasks (`register_text_to_text_task`): a task's own
-text preprocessor -> tokenization -> "inputs"/"targets" with EOS, one
+text preprocessors -> tokenization -> "inputs"/"targets" with EOS, one
 vocabulary for both, as t5's fine-tuning tasks.
 """
 import functools
@@ -82,7 +82,7 @@ def register_span_corruption_task(
 
 
 def register_text_to_text_task(
-    name: str, source: seqio.DataSource, text_preprocessor: Callable,
+    name: str, source: seqio.DataSource, text_preprocessors: Sequence[Callable],
     vocabulary: seqio.Vocabulary, metric_fns: Sequence[Callable],
     postprocess_fn: Optional[Callable] = None) -> seqio.Task:
   """Registers (or re-registers, replacing) a text-to-text task.
@@ -90,7 +90,8 @@ def register_text_to_text_task(
   Args:
     name: the task name.
     source: the task's examples.
-    text_preprocessor: maps an example to {"inputs": text, "targets": text}.
+    text_preprocessors: applied in order, they map an example to
+      {"inputs": text, "targets": text}.
     vocabulary: used for both "inputs" and "targets", each ending with EOS.
     metric_fns: seqio metric functions.
     postprocess_fn: optional seqio postprocessor of the decoded text.
@@ -100,8 +101,7 @@ def register_text_to_text_task(
   return seqio.TaskRegistry.add(
       name,
       source=source,
-      preprocessors=[
-          text_preprocessor,
+      preprocessors=list(text_preprocessors) + [
           seqio.preprocessors.tokenize,
           seqio.CacheDatasetPlaceholder(),
           seqio.preprocessors.append_eos_after_trim,

@@ -30,6 +30,7 @@ from t5.evaluation import eval_utils
 from t5.evaluation import metrics as t5_metrics
 import tensorflow_datasets as tfds
 
+from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import real_vocabularies
 from mtf_mods.tasks import tfds_sources
 
@@ -46,24 +47,7 @@ def task_name(config_name: str) -> str:
   return f"super_glue_{config_name}_v102{SUFFIX}"
 
 
-def _features(vocabulary):
-  return {"inputs": seqio.Feature(vocabulary=vocabulary, add_eos=True),
-          "targets": seqio.Feature(vocabulary=vocabulary, add_eos=True)}
-
-
-def _text_to_text(*preprocessors):
-  return list(preprocessors) + [seqio.preprocessors.tokenize,
-                                seqio.CacheDatasetPlaceholder(),
-                                seqio.preprocessors.append_eos_after_trim]
-
-
-def _add(name, **kwargs):
-  if name in seqio.TaskRegistry.names():
-    seqio.TaskRegistry.remove(name)
-  seqio.TaskRegistry.add(name, **kwargs)
-
-
-def _register_glue_tasks(features):
+def _register_glue_tasks(vocabulary):
   for config in tfds.text.super_glue.SuperGlue.builder_configs.values():
     if "wsc" in config.name:
       continue  # replaced by the simple WSC tasks below
@@ -74,41 +58,39 @@ def _register_glue_tasks(features):
               "premise": "sentence1", "hypothesis": "sentence2",
               "label": "label", "idx": "idx"}))
     diagnostic = config.name in ("axb", "axg")
-    _add(task_name(config.name),
-         source=tfds_sources.PreparedTfdsSource(
-             f"super_glue/{config.name}:{VERSION}",
-             splits=("test",) if diagnostic else ALL_SPLITS),
-         preprocessors=_text_to_text(*preprocessors),
-         output_features=features,
-         postprocess_fn=glue_utils.get_glue_postprocess_fn(config),
-         metric_fns=glue_utils.get_super_glue_metric(config.name))
+    pipeline.register_text_to_text_task(
+        task_name(config.name),
+        tfds_sources.PreparedTfdsSource(
+            f"super_glue/{config.name}:{VERSION}",
+            splits=("test",) if diagnostic else ALL_SPLITS),
+        preprocessors, vocabulary,
+        glue_utils.get_super_glue_metric(config.name),
+        postprocess_fn=glue_utils.get_glue_postprocess_fn(config))
 
 
-def _register_simple_pronoun_tasks(features):
-  _add(DPR, source=tfds_sources.PreparedTfdsSource(
-      "definite_pronoun_resolution:1.1.0", splits=("train", "test")),
-       preprocessors=_text_to_text(
-           t5_preprocessors.definite_pronoun_resolution_simple),
-       output_features=features, metric_fns=[t5_metrics.accuracy])
+def _register_simple_pronoun_tasks(vocabulary):
+  pipeline.register_text_to_text_task(
+      DPR, tfds_sources.PreparedTfdsSource(
+          "definite_pronoun_resolution:1.1.0", splits=("train", "test")),
+      [t5_preprocessors.definite_pronoun_resolution_simple], vocabulary,
+      [t5_metrics.accuracy])
   wsc = f"super_glue/wsc.fixed:{VERSION}"
-  _add(WSC_TRAIN, source=tfds_sources.PreparedTfdsSource(wsc,
-                                                         splits=("train",)),
-       preprocessors=_text_to_text(functools.partial(
-           t5_preprocessors.wsc_simple, correct_referent_only=True)),
-       output_features=features, metric_fns=[])
-  _add(WSC_EVAL, source=tfds_sources.PreparedTfdsSource(
-      wsc, splits=("validation", "test")),
-       preprocessors=_text_to_text(functools.partial(
-           t5_preprocessors.wsc_simple, correct_referent_only=False)),
-       output_features=features,
-       postprocess_fn=t5_postprocessors.wsc_simple,
-       metric_fns=[t5_metrics.accuracy])
+  pipeline.register_text_to_text_task(
+      WSC_TRAIN, tfds_sources.PreparedTfdsSource(wsc, splits=("train",)),
+      [functools.partial(t5_preprocessors.wsc_simple,
+                         correct_referent_only=True)], vocabulary, [])
+  pipeline.register_text_to_text_task(
+      WSC_EVAL, tfds_sources.PreparedTfdsSource(
+          wsc, splits=("validation", "test")),
+      [functools.partial(t5_preprocessors.wsc_simple,
+                         correct_referent_only=False)], vocabulary,
+      [t5_metrics.accuracy], postprocess_fn=t5_postprocessors.wsc_simple)
 
 
 def register() -> None:
-  features = _features(real_vocabularies.english())
-  _register_glue_tasks(features)
-  _register_simple_pronoun_tasks(features)
+  vocabulary = real_vocabularies.english()
+  _register_glue_tasks(vocabulary)
+  _register_simple_pronoun_tasks(vocabulary)
   if MIXTURE in seqio.MixtureRegistry.names():
     seqio.MixtureRegistry.remove(MIXTURE)
   seqio.MixtureRegistry.add(MIXTURE, [

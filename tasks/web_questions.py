@@ -34,5 +34,5 @@ def register() -> None:
     pipeline.register_text_to_text_task(
         name,
         tfds_sources.PreparedTfdsSource("web_questions:1.0.0", splits=splits),
-        closed_book_qa.web_questions_open, vocabulary, [t5_metrics.squad],
+        [closed_book_qa.web_questions_open], vocabulary, [t5_metrics.squad],
         postprocess_fn=t5_postprocessors.qa)

@@ -38,8 +38,8 @@ def source() -> tfds_sources.PreparedTfdsSource:
 def register() -> None:
   pipeline.register_text_to_text_task(
       TASK_NAME, source(),
-      functools.partial(t5_preprocessors.translate, source_language="en",
-                        target_language="de"),
+      [functools.partial(t5_preprocessors.translate, source_language="en",
+                         target_language="de")],
       real_vocabularies.wmt(), [t5_metrics.bleu])
 
 

@@ -29,6 +29,6 @@ def register() -> None:
           preparation="download the BBC articles "
           "(see the TFDS xsum page), then tfds build xsum:1.1.0 "
           "--manual_dir=ARTICLES --data_dir=DIR"),
-      functools.partial(t5_preprocessors.summarize,
-                        article_key="document", summary_key="summary"),
+      [functools.partial(t5_preprocessors.summarize,
+                         article_key="document", summary_key="summary")],
       real_vocabularies.english(), [t5_metrics.rouge])
