@@ -1,4 +1,10 @@
-"""Test helpers: running mtf layers on small inputs, running the CLI."""
+"""Test helpers: running mtf layers on small inputs, running the CLI.
+
+`run_layer` builds `build(context, inputs)` on a one-device mesh with each
+variable's value chosen by the caller (for example the weights another
+implementation was run with) or left to the initializers; `LayerRun` runs it
+with seeded random weights.
+"""
 import os
 import subprocess
 import sys
@@ -29,9 +35,7 @@ class LayerRun:
 
   def __init__(self, model_dim, length_dim, batch_dims, autoregressive=False,
                mode="eval", seed=0):
-    self.model = types.SimpleNamespace(
-        model_dim=model_dim, ensemble_dims=[], ensemble_dim=None,
-        fully_autoregressive=autoregressive)
+    self.model_dim = model_dim
     self.length_dim = length_dim
     self.batch_dims = batch_dims
     self.autoregressive = autoregressive
@@ -40,39 +44,73 @@ class LayerRun:
 
   def __call__(self, build, inputs):
     """inputs: {name: (numpy array, [mtf.Dimension])}."""
-    with tf.Graph().as_default():
-      graph = mtf.Graph()
-      mesh = mtf.Mesh(graph, "mesh")
-      mtf_inputs = {
-          name: mtf.import_fully_replicated(
-              mesh, tf.constant(value), mtf.Shape(shape), name=name)
-          for name, (value, shape) in inputs.items()}
-      position = mtf.range(mesh, self.length_dim, tf.int32)
-      priority = position if self.autoregressive else None
-      context = transformer.Context(
-          model=self.model, mesh=mesh, batch_dims=self.batch_dims,
-          length_dim=self.length_dim,
-          variable_dtype=mtf.VariableDType(tf.float32, tf.float32,
-                                           tf.float32),
-          mode=self.mode, position=position, position_is_default=True,
-          read_priority=priority, write_priority=priority,
-          encoder_output=mtf_inputs.get("encoder_output"))
-      output = build(context, mtf_inputs)
-      mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
-          mtf.convert_to_shape("all:1"), mtf.convert_to_layout_rules(""), [""])
-      lowering = mtf.Lowering(graph, {mesh: mesh_impl})
-      tf_output = lowering.export_to_tf_tensor(output)
-      masters = {v.op.name: v for v in tf.global_variables()}
-      rng = np.random.default_rng(self.seed)
-      with tf.Session() as session:
-        session.run(tf.global_variables_initializer())
-        values = {}
-        for name, variable in masters.items():
-          shape = variable.shape.as_list()
-          values[name] = rng.normal(size=shape).astype(np.float32) * 0.5
-          variable.load(values[name], session)
-        session.run(lowering.copy_masters_to_slices())
-        return session.run(tf_output), values
+    return run_layer(build, inputs, self.model_dim, self.length_dim,
+                     self.batch_dims, weights=random_weights(self.seed),
+                     autoregressive=self.autoregressive, mode=self.mode)
+
+
+def random_weights(seed=0, scale=0.5):
+  """A `weights` function: normal values times `scale`, seeded."""
+  rng = np.random.default_rng(seed)
+  return lambda name, shape: (rng.normal(size=shape) * scale).astype(
+      np.float32)
+
+
+def run_layer(build, inputs, model_dim, length_dim, batch_dims,
+              weights=None, autoregressive=False, mode="eval",
+              graph_seed=0):
+  """Returns (output, {variable name: value}).
+
+  Args:
+    build: function (context, {name: mtf.Tensor}) -> mtf.Tensor.
+    inputs: {name: (numpy array, [mtf.Dimension])}; "encoder_output" becomes
+      the context's encoder output.
+    model_dim, length_dim, batch_dims: the context's dimensions.
+    weights: function (variable name, shape) -> value, or None to keep the
+      initializers' values; a function may return None for the same.
+    autoregressive: causal self-attention (decoder) context.
+    mode: the context mode.
+    graph_seed: the graph-level seed of the initializers.
+  """
+  with tf.Graph().as_default():
+    tf.set_random_seed(graph_seed)
+    graph = mtf.Graph()
+    mesh = mtf.Mesh(graph, "mesh")
+    mtf_inputs = {
+        name: mtf.import_fully_replicated(
+            mesh, tf.constant(value), mtf.Shape(shape), name=name)
+        for name, (value, shape) in inputs.items()}
+    position = mtf.range(mesh, length_dim, tf.int32)
+    priority = position if autoregressive else None
+    model = types.SimpleNamespace(
+        model_dim=model_dim, ensemble_dims=[], ensemble_dim=None,
+        fully_autoregressive=autoregressive, mesh_shape=mtf.Shape([]),
+        layout=mtf.LayoutRules([]))
+    context = transformer.Context(
+        model=model, mesh=mesh, batch_dims=batch_dims, length_dim=length_dim,
+        variable_dtype=mtf.VariableDType(tf.float32, tf.float32, tf.float32),
+        mode=mode, position=position, position_is_default=True,
+        read_priority=priority, write_priority=priority,
+        encoder_output=mtf_inputs.get("encoder_output"))
+    output = build(context, mtf_inputs)
+    mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
+        mtf.convert_to_shape("all:1"), mtf.convert_to_layout_rules(""), [""])
+    lowering = mtf.Lowering(graph, {mesh: mesh_impl})
+    tf_output = lowering.export_to_tf_tensor(output)
+    masters = {v.op.name: v for v in tf.global_variables()}
+    with tf.Session() as session:
+      session.run(tf.global_variables_initializer())
+      for name, variable in sorted(masters.items()):
+        value = weights and weights(name, variable.shape.as_list())
+        if value is not None:
+          variable.load(value, session)
+      values = session.run(masters)
+      session.run(lowering.copy_masters_to_slices())
+      return session.run(tf_output), values
+
+
+def parameter_count(values):
+  return sum(int(np.prod(v.shape)) for v in values.values())
 
 
 def variable(values, suffix):

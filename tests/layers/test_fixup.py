@@ -12,7 +12,7 @@ import pytest
 
 from mtf_mods.layers import fixup
 from mtf_test_utils import dims
-from reference_run import parameter_count, random_weights, run_layer
+from mtf_test_utils import parameter_count, random_weights, run_layer
 
 NUM_BLOCKS = 60
 

@@ -13,7 +13,7 @@ import pytest
 from mtf_mods.layers import activations
 from mtf_mods.layers import feed_forward
 from mtf_test_utils import dims
-from reference_run import parameter_count, random_weights, run_layer
+from mtf_test_utils import parameter_count, random_weights, run_layer
 
 D = dims(batch=2, length=3, d_model=8)
 SHAPE = [D["batch"], D["length"], D["d_model"]]

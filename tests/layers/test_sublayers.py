@@ -16,7 +16,7 @@ import mtf_mods.layers  # noqa: F401  (registers every sublayer)
 from mtf_mods.layers import fixup
 from mtf_mods.layers import normalization
 from mtf_test_utils import dims
-from reference_run import parameter_count, random_weights, run_layer
+from mtf_test_utils import parameter_count, random_weights, run_layer
 
 NAMES = sorted(normalization.SUBLAYERS)
 
