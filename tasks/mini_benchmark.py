@@ -49,7 +49,7 @@ from mtf_mods.tasks import mini_world
 from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import vocabularies
 
-VERSION = 2
+VERSION = 3
 SEED = 0
 TRAIN_EXAMPLES = 5000
 VALIDATION_EXAMPLES = 200

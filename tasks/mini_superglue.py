@@ -2,19 +2,33 @@
 
 Each example has the feature names of its TFDS SuperGLUE counterpart, so t5's
 `glue` text preprocessor formats it, and t5's postprocessors and metrics score
-it, exactly as for the real benchmark (`super_glue.py`):
+it, exactly as for the real benchmark (`super_glue.py`).
 
-  mini_boolq (BoolQ): a passage of two or three facts about a person and a
-    yes/no question about one of them; label 1 ("True") for 60% of the examples, as
-    BoolQ's majority class is about 62%. Birthplace and home are both cities,
-    so the question's relation matters, not only its value.
-  mini_cb (CommitmentBank): a premise of one to three facts about a city and
-    a hypothesis about one of its attributes: entailment (stated, same value), contradiction (stated,
-    another value) or neutral (not stated), about 45/40/15%.
+Like the real tasks, each mixes examples a surface cue decides with examples
+that need the passage read closely: a small model that has learnt the cues is
+clearly above the majority class, and the rest of the way measures more.
+
+  mini_boolq (BoolQ): a passage of facts about a person and a yes/no
+    question; label 1 ("True") for 60% of the examples, as BoolQ's majority
+    class is about 62%. Half the questions ask whether the person has a pet,
+    plays an instrument or works for a company, which the passage states or
+    denies ("She has no pet."); half ask whether one attribute has a given
+    value, which must be compared with the passage (birthplace and home are
+    both cities, so the relation matters, not only the value).
+  mini_cb (CommitmentBank): a premise of facts about a city and a hypothesis
+    about one of its attributes: entailment, contradiction or neutral, about
+    45/40/15%. As in CommitmentBank, half the premises embed the hypothesis
+    under a frame that commits to it ("Everyone knows that ..."), denies it
+    ("Nobody believes that ...") or neither ("Some travellers say that ...");
+    in the other half the premise states facts and the hypothesis is
+    entailment (stated, same value), contradiction (stated, another value) or
+    neutral (not stated).
   mini_copa (COPA): a premise, "cause" or "effect", and two alternatives, one
     plausible: professions and what their people do every day (learnt from
     the training examples), and pets and what their species eats (stated only
-    in the pretraining corpus). Balanced labels.
+    in the pretraining corpus). In half the examples the wrong alternative
+    is another profession or diet; in the other half it denies the premise's
+    situation ("He has no work.", "She has no pet."). Balanced labels.
 
 `make_examples(task, world, rng, count)` returns `count` examples; the split
 is decided by the caller's random stream.
@@ -65,7 +79,7 @@ def _pronouns(person):
 
 
 # Person attributes for mini_boolq: (statement, question, value, options).
-def _person_attributes(world, p):
+def _person_attributes(world, p, possessions=True):
   cities = [c.name for c in world.cities]
   attributes = [
       ("{S} lives in {v}.", "does {n} live in {v}", p.home, cities),
@@ -75,10 +89,10 @@ def _person_attributes(world, p):
       ("{P} favourite colour is {v}.", "is the favourite colour of {n} {v}",
        p.colour, mini_world.COLOURS),
   ]
-  if p.instrument:
+  if p.instrument and possessions:
     attributes.append(("{S} plays the {v}.", "does {n} play the {v}",
                        p.instrument, mini_world.INSTRUMENTS))
-  if p.employer:
+  if p.employer and possessions:
     attributes.append(("{S} works for {v}.", "does {n} work for {v}",
                        p.employer, [c.name for c in world.companies]))
   return attributes
@@ -89,18 +103,55 @@ def _fill(template, value, name=""):
       "{a}", text.article(value)).replace("{n}", name)
 
 
-def boolq_example(world, rng):
-  person = rng.choice(world.people)
+# What a person may have or lack, for mini_boolq: (question, statement when
+# the person has it, statement when not, the person's value or None).
+def _possessions(p):
+  return [
+      ("does {n} have a pet",
+       "{S} keeps %s called %s." % (text.article(p.pet), p.pet_name)
+       if p.pet else None, "{S} has no pet.", p.pet),
+      ("does {n} play an instrument", "{S} plays the %s." % p.instrument,
+       "{S} plays no instrument.", p.instrument),
+      ("does {n} work for a company", "{S} works for %s." % p.employer,
+       "{S} works for no company.", p.employer),
+  ]
+
+
+def _value_question(world, person, label, rng):
+  """(stated sentences, question): is an attribute's value the one asked?"""
   attributes = _person_attributes(world, person)
   rng.shuffle(attributes)
   stated = attributes[:rng.randint(2, 3)]
   _, question, value, options = rng.choice(stated)
-  label = 1 if rng.random() < 0.6 else 0
   asked = value if label else _other(rng, options, value)
+  return [_fill(s, v) for s, _, v, _ in stated], _fill(question, asked,
+                                                        person.name)
+
+
+def _possession_question(world, person, label, rng):
+  """(stated sentences, question): does the person have a pet, ...?"""
+  candidates = [p for p in _possessions(person)
+                if (p[3] is not None) == bool(label)]
+  question, has, lacks, _ = rng.choice(candidates)
+  others = _person_attributes(world, person, possessions=False)
+  rng.shuffle(others)
+  sentences = [_fill(s, v) for s, _, v, _ in others[:rng.randint(1, 2)]]
+  sentences.insert(rng.randint(0, len(sentences)), has if label else lacks)
+  return sentences, question.replace("{n}", person.name)
+
+
+def boolq_example(world, rng):
+  label = 1 if rng.random() < 0.6 else 0
+  if rng.random() < 0.5:
+    person = rng.choice(world.people)
+    sentences, question = _value_question(world, person, label, rng)
+  else:
+    person = rng.choice([p for p in world.people if any(
+        (v is not None) == bool(label) for *_, v in _possessions(p))])
+    sentences, question = _possession_question(world, person, label, rng)
   mention = text.Mention(person.name, _pronouns(person), (person.given,), rng)
-  sentences = [mention.render(_fill(s, v)) for s, _, v, _ in stated]
-  return {"passage": " ".join(sentences),
-          "question": _fill(question, asked, person.name), "label": label}
+  return {"passage": " ".join(mention.render(s) for s in sentences),
+          "question": question, "label": label}
 
 
 # City attributes for mini_cb: (statement, value, options).
@@ -117,27 +168,65 @@ def _city_attributes(world, city):
   ]
 
 
+# CommitmentBank-style frames around a clause, by the label they give it.
+FRAMES = {
+    0: ("everyone knows that", "the records show that", "it is certain that"),
+    1: ("nobody believes that", "it is untrue that", "the records deny that"),
+    2: ("some travellers say that", "it is possible that",
+        "a rumour has it that"),
+}
+
+
+def _cb_label(rng):
+  roll = rng.random()
+  return 0 if roll < 0.45 else 1 if roll < 0.85 else 2
+
+
+def _stated_hypothesis(attributes, label, rng):
+  """(stated attributes, hypothesis) for a premise of plain facts."""
+  count = rng.randint(1, 3)
+  stated, unstated = attributes[:count], attributes[count:]
+  if label == 2:
+    statement, value, options = rng.choice(unstated)
+    if rng.random() < 0.5:
+      value = _other(rng, options, value)
+  else:
+    statement, value, options = rng.choice(stated)
+    if label == 1:
+      value = _other(rng, options, value)
+  return stated, _fill(statement, value)
+
+
+def _framed_hypothesis(attributes, label, rng):
+  """(premise sentences, hypothesis): the hypothesis under a frame of `label`.
+
+  Committed claims are true in the world and denied claims false; a neutral
+  frame may carry either.
+  """
+  (statement, value, options), others = attributes[0], attributes[1:]
+  if label == 1 or (label == 2 and rng.random() < 0.5):
+    value = _other(rng, options, value)
+  hypothesis = _fill(statement, value)
+  sentences = [_fill(s, v) for s, v, _ in others[:rng.randint(0, 2)]]
+  sentences.insert(rng.randint(0, len(sentences)),
+                   "%s %s" % (rng.choice(FRAMES[label]), hypothesis))
+  return sentences, hypothesis
+
+
 def cb_example(world, rng):
   city = rng.choice(world.cities)
   attributes = _city_attributes(world, city)
   rng.shuffle(attributes)
-  count = rng.randint(1, 3)
-  stated, unstated = attributes[:count], attributes[count:]
-  roll = rng.random()
-  if roll < 0.45:
-    label, (statement, value, _) = 0, rng.choice(stated)
-  elif roll < 0.85:
-    label, (statement, value, options) = 1, rng.choice(stated)
-    value = _other(rng, options, value)
+  label = _cb_label(rng)
+  if rng.random() < 0.5:
+    stated, hypothesis = _stated_hypothesis(attributes, label, rng)
+    sentences = [_fill(s, v) for s, v, _ in stated]
   else:
-    label, (statement, value, options) = 2, rng.choice(unstated)
-    if rng.random() < 0.5:
-      value = _other(rng, options, value)
+    sentences, hypothesis = _framed_hypothesis(attributes, label, rng)
   mention = text.Mention(city.name, ("it", "its", "it"), ("the city",), rng)
-  premise = " ".join(mention.render(_fill(s, v)) for s, v, _ in stated)
-  return {"premise": premise, "label": label,
-          "hypothesis": text.sentence(_fill(statement, value).replace(
-              "{S}", city.name))}
+  return {"premise": " ".join(mention.render(s) for s in sentences),
+          "label": label,
+          "hypothesis": text.sentence(hypothesis.replace("{S}", city.name))}
 
 
 def _choices(rng, right, wrong):
@@ -146,8 +235,16 @@ def _choices(rng, right, wrong):
   return (wrong, right, 1) if label else (right, wrong, 0)
 
 
+# Wrong alternatives that deny the premise's situation, by topic.
+DENIALS = {"job": "{S} has no work.", "pet": "{S} has no pet."}
+
+
 def _copa_job(person, other, rng):
-  """(premise, question, right, wrong) about a profession; {S} = subject."""
+  """(premise, question, right, wrong) about a profession; {S} = subject.
+
+  The wrong alternative is about the profession `other`, or denies that the
+  person works if `other` is None.
+  """
   def is_a(job):
     return "{S} is %s." % text.article(job)
 
@@ -155,32 +252,43 @@ def _copa_job(person, other, rng):
     return "{S} %s every day." % ACTIVITIES[job]
   job = person.profession
   if rng.random() < 0.5:
-    return is_a(job), "effect", does(job), does(other)
-  return does(job), "cause", is_a(job), is_a(other)
+    wrong = does(other) if other else DENIALS["job"]
+    return is_a(job), "effect", does(job), wrong
+  wrong = is_a(other) if other else DENIALS["job"]
+  return does(job), "cause", is_a(job), wrong
 
 
 def _copa_pet(person, species, other, rng):
-  """(premise, question, right, wrong) about a pet; {S} = subject."""
+  """(premise, question, right, wrong) about a pet; {S} = subject.
+
+  The wrong alternative is about the species `other`, or denies that the
+  person has a pet if `other` is None.
+  """
   def buys(diet):
     return "{S} buys %s for %s." % (diet, person.pet_name)
 
   def keeps(name):
     return "{S} keeps %s called %s." % (text.article(name), person.pet_name)
   if rng.random() < 0.5:
-    return keeps(species.name), "effect", buys(species.diet), buys(other.diet)
-  return buys(species.diet), "cause", keeps(species.name), keeps(other.name)
+    wrong = buys(other.diet) if other else DENIALS["pet"]
+    return keeps(species.name), "effect", buys(species.diet), wrong
+  wrong = keeps(other.name) if other else DENIALS["pet"]
+  return buys(species.diet), "cause", keeps(species.name), wrong
 
 
 def copa_example(world, rng):
   """A premise about a person and two alternatives about "he" or "she"."""
+  deny = rng.random() < 0.5
   if rng.random() < 0.5:
     person = rng.choice(world.people)
-    parts = _copa_job(person, _other(rng, mini_world.PROFESSIONS,
-                                     person.profession), rng)
+    other = None if deny else _other(rng, mini_world.PROFESSIONS,
+                                     person.profession)
+    parts = _copa_job(person, other, rng)
   else:
     person = rng.choice([p for p in world.people if p.pet])
     species = world.get(person.pet)
-    other = rng.choice([s for s in world.species if s.diet != species.diet])
+    other = None if deny else rng.choice(
+        [s for s in world.species if s.diet != species.diet])
     parts = _copa_pet(person, species, other, rng)
   premise, question, right, wrong = parts
   pronoun = _pronouns(person)[0]

@@ -72,36 +72,72 @@ def test_classification_examples_have_superglue_fields_and_all_labels(
   assert majority < 0.7  # the majority baseline leaves room to learn
 
 
-def test_boolq_answers_are_true_in_the_world(data, world):
+def _person_asked(question, world):
   by_name = {p.name: p for p in world.people}
-  for example in data["mini_boolq"]["train"][:100]:
-    question = example["question"]
-    name = next(n for n in by_name if f" {n} " in f" {question} ")
-    person = by_name[name]
-    if question.startswith("does") and " live in " in question:
-      assert (question.endswith(" " + person.home)) == bool(example["label"])
-    assert name in example["passage"]
+  return by_name[next(n for n in by_name if f" {n} " in f" {question} ")]
+
+
+def test_boolq_answers_are_true_in_the_world(data, world):
+  possessions = {"have a pet": "pet", "play an instrument": "instrument",
+                 "work for a company": "employer"}
+  kinds = collections.Counter()
+  for example in data["mini_boolq"]["train"][:200]:
+    question, passage = example["question"], example["passage"]
+    person = _person_asked(question, world)
+    assert passage.startswith(person.name)
+    asked = [a for q, a in possessions.items() if question.endswith(q)]
+    if asked:
+      kinds["possession"] += 1
+      has = getattr(person, asked[0]) is not None
+      assert example["label"] == int(has)
+      assert (" no " in passage) == (not has)
+    elif question.startswith("does") and " live in " in question:
+      kinds["home"] += 1
+      assert question.endswith(" " + person.home) == bool(example["label"])
+  assert kinds["possession"] > 50 and kinds["home"] > 5
 
 
 def test_cb_labels_follow_the_premise(data, world):
   cities = {c.name: c for c in world.cities}
-  for example in data["mini_cb"]["train"][:200]:
-    city = cities[example["hypothesis"].split(" ")[0]]
-    if " is a city in " in example["hypothesis"]:
-      stated = " is a city in " in example["premise"]
-      true = example["hypothesis"].endswith(f" {city.country}.")
-      expected = (0 if true else 1) if stated else 2
-      assert example["label"] == expected
+  framed = collections.Counter()
+  for example in data["mini_cb"]["train"][:300]:
+    premise, hypothesis = example["premise"], example["hypothesis"]
+    city = cities[hypothesis.split(" ")[0]]
+    frames = [(label, frame) for label, frames in mini_superglue.FRAMES.items()
+              for frame in frames if frame in premise.lower()]
+    true = hypothesis in {
+        f"{city.name} is a city in {city.country}.",
+        f"{city.name} lies on the river {city.river}.",
+        f"{city.name} is known for its {city.known_for}.",
+        f"{city.name} has a {city.climate} climate.",
+        f"{city.name} was founded in {city.founded}."}
+    if frames:
+      [(label, frame)] = frames
+      framed[label] += 1
+      assert example["label"] == label
+      if label != 2:  # committed claims are true, denied ones false
+        assert true == (label == 0)
+    elif " is a city in " in hypothesis:
+      stated = " is a city in " in premise
+      assert example["label"] == ((0 if true else 1) if stated else 2)
+    elif example["label"] != 2:
+      assert true == (example["label"] == 0)
+  assert set(framed) == {0, 1, 2}
 
 
 def test_copa_right_choice_is_the_plausible_one(data, world):
+  denials = {d.replace("{S} ", "") for d in mini_superglue.DENIALS.values()}
+  denied = 0
   for example in data["mini_copa"]["train"][:200]:
     right = example["choice%d" % (example["label"] + 1)]
     wrong = example["choice%d" % (2 - example["label"])]
+    assert right.split(" ", 1)[1] not in denials
+    denied += wrong.split(" ", 1)[1] in denials
     for job, activity in mini_superglue.ACTIVITIES.items():
       if example["premise"].endswith(f" {activity} every day."):
         assert right.endswith(f" {job}.")
         assert not wrong.endswith(f" {job}.")
+  assert 60 < denied < 140  # about half the wrong alternatives are denials
 
 
 def test_summaries_are_one_sentence_absent_from_the_article(data, world):
