@@ -34,6 +34,7 @@ clearly above the majority class, and the rest of the way measures more.
 is decided by the caller's random stream.
 """
 import random
+import typing
 
 from mtf_mods.tasks import mini_text as text
 from mtf_mods.tasks import mini_world
@@ -103,18 +104,35 @@ def _fill(template, value, name=""):
       "{a}", text.article(value)).replace("{n}", name)
 
 
-# What a person may have or lack, for mini_boolq: (question, statement when
-# the person has it, statement when not, the person's value or None).
-def _possessions(p):
-  return [
-      ("does {n} have a pet",
-       "{S} keeps %s called %s." % (text.article(p.pet), p.pet_name)
-       if p.pet else None, "{S} has no pet.", p.pet),
-      ("does {n} play an instrument", "{S} plays the %s." % p.instrument,
-       "{S} plays no instrument.", p.instrument),
-      ("does {n} work for a company", "{S} works for %s." % p.employer,
-       "{S} works for no company.", p.employer),
-  ]
+def _keeps_pet(species, pet_name):
+  """The sentence that a subject {S} keeps a pet of `species`."""
+  return "{S} keeps %s called %s." % (text.article(species), pet_name)
+
+
+class Possession(typing.NamedTuple):
+  """What a person may have or lack, for mini_boolq."""
+  question: str
+  attribute: str  # the Person field, None when the person lacks it
+  has: typing.Callable  # person -> the statement that the person has it
+  lacks: str
+
+
+POSSESSIONS = (
+    Possession("does {n} have a pet", "pet",
+               lambda p: _keeps_pet(p.pet, p.pet_name), "{S} has no pet."),
+    Possession("does {n} play an instrument", "instrument",
+               lambda p: "{S} plays the %s." % p.instrument,
+               "{S} plays no instrument."),
+    Possession("does {n} work for a company", "employer",
+               lambda p: "{S} works for %s." % p.employer,
+               "{S} works for no company."),
+)
+
+
+def _possessions_answering(person, label):
+  """The possessions whose question has answer `label` for `person`."""
+  return [p for p in POSSESSIONS
+          if (getattr(person, p.attribute) is not None) == bool(label)]
 
 
 def _value_question(world, person, label, rng):
@@ -130,14 +148,13 @@ def _value_question(world, person, label, rng):
 
 def _possession_question(world, person, label, rng):
   """(stated sentences, question): does the person have a pet, ...?"""
-  candidates = [p for p in _possessions(person)
-                if (p[3] is not None) == bool(label)]
-  question, has, lacks, _ = rng.choice(candidates)
+  possession = rng.choice(_possessions_answering(person, label))
   others = _person_attributes(world, person, possessions=False)
   rng.shuffle(others)
   sentences = [_fill(s, v) for s, _, v, _ in others[:rng.randint(1, 2)]]
-  sentences.insert(rng.randint(0, len(sentences)), has if label else lacks)
-  return sentences, question.replace("{n}", person.name)
+  sentences.insert(rng.randint(0, len(sentences)),
+                   possession.has(person) if label else possession.lacks)
+  return sentences, possession.question.replace("{n}", person.name)
 
 
 def boolq_example(world, rng):
@@ -146,8 +163,8 @@ def boolq_example(world, rng):
     person = rng.choice(world.people)
     sentences, question = _value_question(world, person, label, rng)
   else:
-    person = rng.choice([p for p in world.people if any(
-        (v is not None) == bool(label) for *_, v in _possessions(p))])
+    person = rng.choice([p for p in world.people
+                         if _possessions_answering(p, label)])
     sentences, question = _possession_question(world, person, label, rng)
   mention = text.Mention(person.name, _pronouns(person), (person.given,), rng)
   return {"passage": " ".join(mention.render(s) for s in sentences),
@@ -268,7 +285,7 @@ def _copa_pet(person, species, other, rng):
     return "{S} buys %s for %s." % (diet, person.pet_name)
 
   def keeps(name):
-    return "{S} keeps %s called %s." % (text.article(name), person.pet_name)
+    return _keeps_pet(name, person.pet_name)
   if rng.random() < 0.5:
     wrong = buys(other.diet) if other else DENIALS["pet"]
     return keeps(species.name), "effect", buys(species.diet), wrong
