@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Test processes run at once (pytest-xdist); each runs TensorFlow on all cores.
+# How tests are grouped and ordered over them: tests/conftest.py.
 TEST_WORKERS ?= 2
+TEST_FLAGS := -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	--durations=15
 
 .PHONY: demo test install clean
 
@@ -13,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/mtf-mods demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n $(TEST_WORKERS) tests
+	$(BIN)/pytest $(TEST_FLAGS) tests
 
 install: $(STAMP)
 

@@ -4,8 +4,18 @@
 installed under the `mtf_mods` namespace: `mtf_mods.tasks` (a package) and
 `mtf_mods/gin/` (gin files only: `gin/` has no `__init__.py`, so it never
 shadows the gin-config package when Python runs from the repository root).
+Packages and gin files are found at any depth, so a new subpackage or gin
+folder needs no edit here; tests/test_wheel.py checks the wheel against the
+tree.
 """
 import setuptools
+
+
+def subpackages(package, directory):
+  """`package` and every package below `directory`, named under `package`."""
+  return [package] + ["%s.%s" % (package, name)
+                      for name in setuptools.find_packages(directory)]
+
 
 setuptools.setup(
     name="mtf-mods",
@@ -13,15 +23,14 @@ setuptools.setup(
     description=("Transformer modifications of Narang et al. 2021 as Mesh "
                  "TensorFlow layers, with the paper's protocol."),
     python_requires=">=3.11,<3.12",
-    packages=["mtf_mods", "mtf_mods.commands", "mtf_mods.layers",
-              "mtf_mods.tasks", "mtf_mods.gin"],
+    packages=(subpackages("mtf_mods", "mtf_mods")
+              + subpackages("mtf_mods.tasks", "tasks") + ["mtf_mods.gin"]),
     package_dir={
         "mtf_mods": "mtf_mods",
         "mtf_mods.tasks": "tasks",
         "mtf_mods.gin": "gin",
     },
-    package_data={"mtf_mods": ["data/*.tsv"], "mtf_mods.gin": ["*/*.gin"]},
-    include_package_data=True,
+    package_data={"mtf_mods": ["data/*.tsv"], "mtf_mods.gin": ["**/*.gin"]},
     # The exact, verified versions are in requirements/lock.txt; these ranges
     # document what the code needs and are not used to resolve (see README).
     install_requires=[

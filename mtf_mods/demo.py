@@ -1,6 +1,6 @@
 """The main job on the embedded default: a small study, then a summary.
 
-Runs `mtf-mods study` on the mini benchmark at a CPU scale for the baseline,
+Runs `mtf-mods study` (in this process) on the mini benchmark at a CPU scale for the baseline,
 SwiGLU (which the paper found helpful) and SeLU (which it found harmful):
 pre-training with two seeds, the three fine-tuning applications and
 translation from scratch, then the report. Budgets are cut to fit a laptop
@@ -9,14 +9,13 @@ held-out loss beside the unigram entropy of the targets, and where the runs,
 checkpoints and logs are. Finished cells are not repeated.
 """
 import os
-import subprocess
-import sys
 
 from mtf_mods import model_graph
 from mtf_mods import protocol
 from mtf_mods import results_store
 from mtf_mods import study
 from mtf_mods import variants
+from mtf_mods.commands import study as study_command
 
 DEMO_VARIANTS = ("swiglu", "selu")
 DEMO_BUDGET = {"seeds": 2, "pretrain_steps": 600, "downstream_steps": 100}
@@ -25,16 +24,15 @@ ENTROPY_EXAMPLES = 2000
 
 def study_arguments(workdir, scale, budget):
   return ["--variants=%s" % ",".join(DEMO_VARIANTS), "--scale=%s" % scale,
-          "--data=mini", "--workdir=%s" % workdir] + [
+          "--data=%s" % protocol.MINI_DATA, "--workdir=%s" % workdir] + [
               "--%s=%d" % (name, value) for name, value in budget.items()]
 
 
 def run(workdir, scale, budget=None, dry_run=False):
   """Runs the demo study and prints the summary; returns an exit code."""
   budget = dict(DEMO_BUDGET, **(budget or {}))
-  command = [sys.executable, "-m", "mtf_mods.cli", "study"] + study_arguments(
-      workdir, scale.name, budget) + (["--dry-run"] if dry_run else [])
-  code = subprocess.call(command)
+  code = study_command.run(study_arguments(workdir, scale.name, budget)
+                           + (["--dry-run"] if dry_run else []))
   if code or dry_run:
     return code
   summarize(workdir, scale)
@@ -47,7 +45,7 @@ def summarize(workdir, scale):
   record = results_store.ResultStore(workdir).get(variants.BASELINE,
                                                   study.PRETRAIN, 0)
   metrics = record.metrics
-  task = protocol.PRETRAINING_TASKS["mini"]
+  task = protocol.PRETRAINING_TASKS[protocol.MINI_DATA]
   with study.gin_config.parsed([scale.gin_file]):
     lengths = model_graph.sequence_lengths()
   entropy = statistics.target_unigram_entropy(task, "validation", lengths,

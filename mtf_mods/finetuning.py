@@ -18,40 +18,19 @@ absolute warm-up end, 564,288, so the rate only ramped from 0.93 to 1; bind
 `product_learning_rate.offset = 0` and that `linear_warmup` value to run it.)
 
 `mtf-mods train --pretrained_model_dir=DIR` binds INIT_CHECKPOINT to DIR's
-latest checkpoint; with the unmodified t5 launcher, bind it yourself, e.g.
+latest checkpoint (`model_dir_reader.latest_checkpoint`); with the
+unmodified t5 launcher, bind it yourself, e.g.
 --gin_param="INIT_CHECKPOINT = 'runs/base/model.ckpt-1200'".
 """
-import re
-
 import gin
-import tensorflow.compat.v1 as tf
 
-_STEP = re.compile(r"model\.ckpt-(\d+)$")
-
-
-def step_of(checkpoint: str) -> int:
-  """The global step in a checkpoint path ".../model.ckpt-<step>"."""
-  match = _STEP.search(checkpoint)
-  if not match:
-    raise ValueError("not a checkpoint path of the form .../model.ckpt-<step>:"
-                     " %r" % checkpoint)
-  return int(match.group(1))
-
-
-def latest_checkpoint(model_dir: str) -> str:
-  """The path of model_dir's latest checkpoint; ValueError if it has none."""
-  checkpoint = tf.train.latest_checkpoint(model_dir)
-  if checkpoint is None:
-    raise ValueError("%s holds no checkpoint; pre-train there first "
-                     "(mtf-mods train --stage=pretrain --model_dir=%s)"
-                     % (model_dir, model_dir))
-  return checkpoint
+from mtf_mods import model_dir_reader
 
 
 @gin.configurable(module="mtf_mods")
 def checkpoint_step(checkpoint=gin.REQUIRED):
   """gin: the global step of the initial checkpoint."""
-  return step_of(checkpoint)
+  return model_dir_reader.step_of(checkpoint)
 
 
 @gin.configurable(module="mtf_mods")
@@ -65,4 +44,4 @@ def steps_after_checkpoint(batch_size, sequence_length,
     steps: training steps to run after it.
   """
   del batch_size, sequence_length
-  return step_of(checkpoint) + steps
+  return model_dir_reader.step_of(checkpoint) + steps

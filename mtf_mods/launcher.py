@@ -35,24 +35,27 @@ import seqio
 from t5.models import mesh_transformer_main as t5_main
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import finetuning
 from mtf_mods import gin_config
+from mtf_mods import gin_files
 from mtf_mods import model_dir_guard
+from mtf_mods import model_dir_reader
 from mtf_mods import model_graph
 from mtf_mods import paths
+from mtf_mods import protocol
 from mtf_mods import scales
 from mtf_mods import variants
+from mtf_mods.layers import dimensions
 
 FLAGS = flags.FLAGS
 KIT_TASKS_MODULE = "mtf_mods.tasks"
 TEXT_FILES_TASK = "text_files_span_corruption"
-FINETUNE_STAGE = "finetune"
 LOG_FILE = "train.log"
 
 flags.DEFINE_string("variant", variants.BASELINE, "A registered variant.")
 flags.DEFINE_string("scale", "cpu", "A named scale: " + ", ".join(
     scales.names()))
-flags.DEFINE_string("stage", "pretrain", "A protocol stage (gin/stages).")
+flags.DEFINE_string("stage", protocol.PRETRAIN_STAGE,
+                    "A protocol stage (gin/stages).")
 flags.DEFINE_string("task", None, "seqio task or mixture; default: the "
                     "scale's default task.")
 flags.DEFINE_list("text_files", None, "Glob patterns of plain-text files "
@@ -104,20 +107,9 @@ def resolve_task(scale):
   return task
 
 
-def stage_gin_files(variant, scale, stage, task=None):
-  """The kit's gin files for a variant at a scale in a stage, in order.
-
-  The variant's model, the scale's sizes, the stage, then where they exist
-  the variant's optimizer for the stage (optimizers/<optimizer>/<stage>.gin),
-  the scale's budget for the stage (budgets/<scale>/<stage>.gin) and the
-  task's (budgets/<scale>/<stage>/<task>.gin).
-  """
-  files = [variant.gin_file, scale.gin_file, "stages/%s.gin" % stage]
-  optional = ["optimizers/%s/%s.gin" % (variant.optimizer, stage),
-              "budgets/%s/%s.gin" % (scale.name, stage),
-              "budgets/%s/%s/%s.gin" % (scale.name, stage, task)]
-  return files + [f for f in optional
-                  if os.path.exists(os.path.join(paths.gin_dir(), f))]
+# The gin files of a launch, built in gin_files (free of absl flags, so the
+# study and the bench build them without importing the launcher).
+stage_gin_files = gin_files.stage_gin_files
 
 
 def mesh_bindings():
@@ -130,7 +122,8 @@ def mesh_bindings():
   shape, devices = FLAGS.mesh_shape, FLAGS.mesh_devices
   if shape is None:
     gpus = tf.config.list_physical_devices("GPU")
-    shape = "model:1,batch:%d" % max(1, len(gpus))
+    shape = "%s:1,%s:%d" % (dimensions.MODEL_AXIS, dimensions.BATCH_AXIS,
+                            max(1, len(gpus)))
     devices = devices or ["gpu:%d" % i for i in range(len(gpus))] or [""]
   size = mtf.convert_to_shape(shape).size
   devices = devices or [""] * size
@@ -146,16 +139,16 @@ def mesh_bindings():
 
 def init_checkpoint_bindings():
   """INIT_CHECKPOINT (and the final step) for --pretrained_model_dir."""
-  if (FLAGS.stage == FINETUNE_STAGE) != bool(FLAGS.pretrained_model_dir):
+  if (FLAGS.stage == protocol.FINETUNE_STAGE) != bool(FLAGS.pretrained_model_dir):
     raise UsageError("--stage=%s and --pretrained_model_dir go together"
-                     % FINETUNE_STAGE)
+                     % protocol.FINETUNE_STAGE)
   if not FLAGS.pretrained_model_dir:
     return []
-  checkpoint = finetuning.latest_checkpoint(FLAGS.pretrained_model_dir)
+  checkpoint = model_dir_reader.latest_checkpoint(FLAGS.pretrained_model_dir)
   bindings = ["INIT_CHECKPOINT = %r" % checkpoint]
   if FLAGS["train_steps"].present:
     bindings.append("utils.run.train_steps = %d" % (
-        finetuning.step_of(checkpoint) + FLAGS.train_steps))
+        model_dir_reader.step_of(checkpoint) + FLAGS.train_steps))
   return bindings
 
 

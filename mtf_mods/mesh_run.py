@@ -1,31 +1,34 @@
 """Train a configured model directly on a Mesh TensorFlow mesh of devices.
 
 The harness every variant's tests use: it builds the gin-configured model,
-lays it out on a mesh (PlacementMeshImpl over the given devices, e.g. four
-virtual CPU devices for a 2x2 mesh) and runs Adafactor steps on a fixed
-batch without dropout, returning the loss of each step. Starting two runs from the same
-initial values shows whether a layout changes the computation.
+lays it out on a mesh (`lowering.open_session`: one virtual CPU device per
+mesh position, e.g. four for a 2x2 mesh) and runs Adafactor steps on a fixed
+batch without dropout, returning the loss of each step. Starting two runs
+from the same initial values shows whether a layout changes the computation;
+the slice shapes show which dimensions the layout really split.
 """
 import dataclasses
 
-import mesh_tensorflow as mtf
 from mesh_tensorflow import optimize
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
+from mtf_mods import lowering
 from mtf_mods import model_graph
+from mtf_mods.layers import dimensions
 
-SINGLE_DEVICE = ("model:1,batch:1", "")
+SINGLE_DEVICE = (dimensions.SINGLE_DEVICE_MESH, "")
 # batch split 2 ways, and heads, d_ff, vocab and experts split 2 ways.
-MESH_2X2 = ("batch:2,model:2",
-            "batch:batch,heads:model,d_ff:model,vocab:model,experts:batch")
+MESH_2X2 = (dimensions.MESH_2X2, dimensions.LAYOUT_RULES)
 
 
 @dataclasses.dataclass
 class RunResult:
   losses: list          # loss before each update
   initial_values: dict  # master variable name -> value before training
+  slice_shapes: dict = dataclasses.field(default_factory=dict)
+  # mtf variable name -> shape of its slice on one device
 
 
 def random_features(vocab_size, batch, lengths, seed=0):
@@ -68,31 +71,8 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
         vocab_size, batch, lengths, mesh_shape, layout_rules, features)
     optimizer = optimize.AdafactorOptimizer(learning_rate=learning_rate)
     updates = optimizer.apply_grads(graph.gradients, graph.variables)
-    mesh_shape = mtf.convert_to_shape(mesh_shape)
-    devices = ["/cpu:%d" % i for i in range(mesh_shape.size)]
-    mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
-        mesh_shape, mtf.convert_to_layout_rules(layout_rules), devices)
-    # Resource variables are read once per step, before any update; with
-    # reference variables, backprop may read a weight already updated.
-    with tf.variable_scope(tf.get_variable_scope(), use_resource=True):
-      lowering = mtf.Lowering(graph.graph, {graph.mesh: mesh_impl})
-      tf_loss = lowering.export_to_tf_tensor(graph.loss)
-      tf_updates = tf.group(
-          [lowering.lowered_operation(op) for op in updates])
-    masters = {v.op.name: v for v in tf.global_variables()}
-    config = tf.ConfigProto(device_count={"CPU": mesh_shape.size})
-    # Grappler's rewrites take far longer than the few steps a check runs.
-    config.graph_options.rewrite_options.disable_meta_optimizer = True
-    # Given initial values are fed to the variables' initializers: one
-    # session call, where loading each variable would cost one call each.
-    feeds = {masters[name].initializer.inputs[1]: value
-             for name, value in (initial_values or {}).items()}
-    with tf.Session(config=config) as session:
-      session.run(tf.global_variables_initializer(), feeds)
-      start = session.run(masters)
-      session.run(lowering.copy_masters_to_slices())
-      losses = []
-      for _ in range(steps):
-        loss, _ = session.run([tf_loss, tf_updates])
-        losses.append(float(loss))
-  return RunResult(losses, start)
+    with lowering.open_session(
+        graph.graph, graph.mesh, [graph.loss], updates, mesh_shape,
+        layout_rules, initial_values=initial_values) as run:
+      losses = [float(run.run()[0]) for _ in range(steps)]
+  return RunResult(losses, run.initial_values, run.slice_shapes)

@@ -1,7 +1,8 @@
 """The mini benchmark: the protocol's four applications on the embedded data,
 trained model against trivial baseline.
 
-Runs, each step through `mtf-mods train` in its own process as a user would:
+Runs, each step through `mtf-mods train` in its own process as a user would
+(`launches`):
   1. pre-training of the variant on mini_span_corruption (the scale's budget),
      unless --pretrained_model_dir points at a finished one;
   2. for each application of `protocol.py` on its mini task: fine-tuning from
@@ -11,23 +12,23 @@ Runs, each step through `mtf-mods train` in its own process as a user would:
   3. the trivial baselines (`mtf_mods.tasks.mini_baselines`) on the same
      validation data with the same metrics.
 It prints one row per application (baseline, model, best step, time) and
-writes them to <workdir>/mini_bench.json. Finished steps are not repeated.
+writes them to <workdir>/mini_bench.json. Finished steps (the final
+checkpoint, or its scores, present: `launches.is_trained`, `is_evaluated`)
+are not repeated.
 """
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 import time
 
-from mtf_mods import checkpoint_selection
-from mtf_mods import finetuning
 from mtf_mods import gin_config
+from mtf_mods import launches
+from mtf_mods import model_dir_reader
 from mtf_mods import protocol
 from mtf_mods import scales
 
 RESULTS_FILE = "mini_bench.json"
-DATA = "mini"
+DATA = protocol.MINI_DATA
 
 
 @dataclasses.dataclass
@@ -44,53 +45,28 @@ class Row:
   metrics: dict = dataclasses.field(default_factory=dict)
 
 
-def launch(arguments, gin_params=()):
-  """Runs `mtf-mods train ARGUMENTS`; raises RuntimeError if it fails."""
-  code = subprocess.call([sys.executable, "-m", "mtf_mods.cli", "train"]
-                         + arguments
-                         + ["--gin_param=%s" % p for p in gin_params])
-  if code:
-    raise RuntimeError("mtf-mods train %s exited with %d"
-                       % (" ".join(arguments), code))
-
-
 def pretraining_steps(scale):
   with gin_config.parsed([scale.gin_file]):
     return gin_config.query("utils.run.train_steps")
 
 
-def _last_step(model_dir):
-  try:
-    return finetuning.step_of(finetuning.latest_checkpoint(model_dir))
-  except ValueError:
-    return None
-
-
 def pretrain(scale, variant, model_dir, gin_params=()):
   """Pre-trains into model_dir unless its final checkpoint exists."""
   steps = pretraining_steps(scale)
-  if _last_step(model_dir) == steps:
+  if launches.is_trained(model_dir, steps):
     print("== pre-training: finished in %s" % model_dir, flush=True)
     return
   print("== pre-training %s at scale %s for %d steps" % (
       variant, scale.name, steps), flush=True)
-  launch(["--variant=%s" % variant, "--scale=%s" % scale.name,
-          "--stage=%s" % protocol.PRETRAIN_STAGE,
-          "--task=%s" % protocol.PRETRAINING_TASKS[DATA],
-          "--model_dir=%s" % model_dir], gin_params)
-
-
-def _evaluated(model_dir):
-  """Whether the latest checkpoint of model_dir has validation scores."""
-  last = _last_step(model_dir)
-  scores = checkpoint_selection.validation_scores(model_dir)
-  return last is not None and last in scores
+  launches.run(launches.train_arguments(
+      variant, scale.name, protocol.PRETRAIN_STAGE,
+      protocol.PRETRAINING_TASKS[DATA], model_dir, gin_params=gin_params))
 
 
 def train_and_score(application, scale, variant, model_dir,
                     pretrained_model_dir, gin_params=()):
   """Trains and scores one application unless done; returns Best."""
-  if _evaluated(model_dir):
+  if launches.is_evaluated(model_dir):
     print("== %s: finished in %s" % (application.name, model_dir),
           flush=True)
   else:
@@ -98,8 +74,8 @@ def train_and_score(application, scale, variant, model_dir,
         application, DATA, model_dir, pretrained_model_dir):
       print("== %s (%s): %s" % (application.name, application.task(DATA),
                                 purpose), flush=True)
-      launch(["--variant=%s" % variant, "--scale=%s" % scale.name]
-             + arguments, gin_params)
+      launches.run(launches.train_arguments(
+          variant, scale.name, gin_params=gin_params, extra=arguments))
   return protocol.best(application, DATA, model_dir)
 
 
@@ -167,9 +143,9 @@ def run(workdir, scale_name, variant="baseline", pretrained_model_dir=None,
       model_dir = os.path.join(root, application.name)
       best = train_and_score(application, scale, variant, model_dir,
                              pretrained, gin_params)
-      start = checkpoint_selection.first_checkpoint_step(model_dir)
+      start = model_dir_reader.first_step(model_dir)
       row.model, row.best_step = best.score, best.step
-      row.steps_trained = _last_step(model_dir) - start
+      row.steps_trained = model_dir_reader.latest_step(model_dir) - start
       row.metrics = {"baseline": row.metrics, "model": best.metrics}
       row.seconds = time.time() - began
   print("\n== mini benchmark: %s at scale %s, validation splits "

@@ -8,6 +8,8 @@ import re
 
 import tensorflow.compat.v1 as tf
 
+from mtf_mods import model_dir_reader
+
 _NOT_MODEL = re.compile(r"(_slot_[a-z]+$)|(^global_step$)")
 
 
@@ -18,9 +20,9 @@ class ModelDirMismatch(ValueError):
 def checkpoint_signature(model_dir):
   """{name: shape} of the model variables of model_dir's latest checkpoint,
   or None if there is no checkpoint."""
-  checkpoint = tf.train.latest_checkpoint(model_dir)
-  if checkpoint is None:
+  if model_dir_reader.latest_step(model_dir) is None:
     return None
+  checkpoint = model_dir_reader.latest_checkpoint(model_dir)
   return {name: list(shape)
           for name, shape in tf.train.list_variables(checkpoint)
           if not _NOT_MODEL.search(name)}

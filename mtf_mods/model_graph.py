@@ -1,7 +1,8 @@
 """Building a variant's training graph in Mesh TensorFlow, without running it.
 
 Used to count parameters and FLOPs, to fingerprint a model configuration,
-and (lowered onto a mesh) by `mesh_run` to train a model directly.
+and (lowered onto a mesh by `lowering`) by `mesh_run` and the bench to
+train a model directly.
 
 FLOPs method: every einsum of the training graph (forward, and the two
 einsums of its gradient) costs one multiply-add, 2 FLOPs, per point of the
@@ -12,6 +13,7 @@ operations, softmaxes, gathers and the optimizer update do not. For the
 paper's models the matrix products are well over 99% of the count.
 """
 import dataclasses
+import types
 
 import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
@@ -19,6 +21,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
+from mtf_mods.layers import dimensions
 
 TRAIN = "train"
 
@@ -70,10 +73,11 @@ def build_training_graph(vocab_size, batch, lengths, mesh_shape="",
   model = transformer.make_bitransformer(
       input_vocab_size=vocab_size, output_vocab_size=vocab_size,
       layout=layout_rules, mesh_shape=mesh_shape)
-  batch_dim = mtf.Dimension("batch", batch)
+  batch_dim = dimensions.dimension(dimensions.BATCH, batch)
   mtf_features = {}
   for key in ("inputs", "targets"):
-    shape = mtf.Shape([batch_dim, mtf.Dimension("length", lengths[key])])
+    shape = mtf.Shape([batch_dim, dimensions.dimension(dimensions.LENGTH,
+                                                 lengths[key])])
     values = (np.zeros(shape.to_integer_list, np.int32) if features is None
               else features[key])
     mtf_features[key] = mtf.import_fully_replicated(
@@ -115,9 +119,22 @@ class ModelSize:
   signature: dict
 
 
+def _no_tf_variable(getter, name, *args, **kwargs):
+  """A custom getter standing in for the TensorFlow master variables that a
+  graph never lowered does not need: mtf reads only their name."""
+  del getter, args, kwargs
+  return types.SimpleNamespace(name=name + ":0")
+
+
 def measure(gin_files, gin_params, vocab_size):
-  """Parameters, training-step FLOPs and signature of a configured model."""
-  with gin_config.parsed(gin_files, gin_params), tf.Graph().as_default():
+  """Parameters, training-step FLOPs and signature of a configured model.
+
+  The graph is built without TensorFlow variables (it is never lowered),
+  about three times faster than a graph that could be trained.
+  """
+  with gin_config.parsed(gin_files, gin_params), tf.Graph().as_default(), \
+      tf.variable_scope(tf.get_variable_scope(),
+                        custom_getter=_no_tf_variable):
     graph = build_training_graph(vocab_size, batch_size(), sequence_lengths())
     return ModelSize(count_parameters(graph), count_flops(graph),
                      signature(graph))

@@ -12,13 +12,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from mtf_mods import report  # pylint: disable=wrong-import-position
+from mtf_mods import results_store  # pylint: disable=wrong-import-position
 from mtf_mods import variants  # pylint: disable=wrong-import-position
 
 
 def loss_curves(records, path):
   """Writes the curves; returns False if no record has a curve."""
   curves = {r.variant: r.metrics["loss_curve"] for r in records
-            if r.status == "ok" and r.metrics.get("loss_curve")}
+            if r.status == results_store.OK and r.metrics.get("loss_curve")}
   if not curves:
     return False
   figure, axes = plt.subplots(figsize=(7, 4.5))

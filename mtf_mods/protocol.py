@@ -28,6 +28,7 @@ import dataclasses
 from typing import Mapping
 
 from mtf_mods import checkpoint_selection
+from mtf_mods import model_dir_reader
 
 PRETRAIN_STAGE = "pretrain"
 PERPLEXITY_STAGE = "perplexity_eval"
@@ -35,9 +36,12 @@ FINETUNE_STAGE = "finetune"
 FROM_SCRATCH_STAGE = "train_from_scratch"
 EVAL_STAGE = "decode_eval"
 EARLY_FRACTION = 8  # the early loss is at 1/8 of the pre-training steps
-DATA = ("real", "mini")
-PRETRAINING_TASKS = {"real": "c4_v231_span_corruption",
-                     "mini": "mini_span_corruption"}
+# The data a study runs on: the real datasets, or the embedded mini benchmark.
+REAL_DATA = "real"
+MINI_DATA = "mini"
+DATA = (REAL_DATA, MINI_DATA)
+PRETRAINING_TASKS = {REAL_DATA: "c4_v231_span_corruption",
+                     MINI_DATA: "mini_span_corruption"}
 
 # The mini SuperGLUE average: t5's grouping (one score per task, the mean of
 # its metrics) over the mini tasks.
@@ -50,7 +54,7 @@ MINI_SUPERGLUE_GROUPS = {
 
 def _superglue_average(scores, data):
   from mtf_mods.tasks import super_glue  # pylint: disable=g-import-not-at-top
-  if data == "real":
+  if data == REAL_DATA:
     return super_glue.average_score(scores)
   return super_glue.group_average(scores, MINI_SUPERGLUE_GROUPS)
 
@@ -101,25 +105,25 @@ APPLICATIONS = (
         name="superglue", table1_column="SGLUE",
         metric="SuperGLUE average (t5's: mean over tasks of each task's "
         "mean metric)",
-        tasks={"real": "super_glue_v102_proportional_envocab",
-               "mini": "mini_superglue"},
+        tasks={REAL_DATA: "super_glue_v102_proportional_envocab",
+               MINI_DATA: "mini_superglue"},
         train_stage=FINETUNE_STAGE, baseline="majority class"),
     Application(
         name="xsum", table1_column="XSum", metric="ROUGE-2",
-        tasks={"real": "xsum_v110", "mini": "mini_summarization"},
+        tasks={REAL_DATA: "xsum_v110", MINI_DATA: "mini_summarization"},
         train_stage=FINETUNE_STAGE, metric_name="rouge2",
         baseline="lead sentence"),
     Application(
         name="webq", table1_column="WebQ",
         metric="exact match (the paper's accuracy)",
-        tasks={"real": "web_questions_open_envocab",
-               "mini": "mini_closed_book_qa"},
+        tasks={REAL_DATA: "web_questions_open_envocab",
+               MINI_DATA: "mini_closed_book_qa"},
         train_stage=FINETUNE_STAGE, metric_name="em",
         baseline="most frequent answer"),
     Application(
         name="wmt", table1_column="WMT EnDe", metric="BLEU (sacrebleu)",
-        tasks={"real": "wmt_t2t_ende_v003_vocab_37000",
-               "mini": "mini_translation"},
+        tasks={REAL_DATA: "wmt_t2t_ende_v003_vocab_37000",
+               MINI_DATA: "mini_translation"},
         train_stage=FROM_SCRATCH_STAGE, metric_name="bleu",
         baseline="copy source"),
 )
@@ -163,4 +167,4 @@ def best(application: Application, data: str,
   """
   return checkpoint_selection.best_validation_score(
       model_dir, lambda metrics: application.score(metrics, data),
-      after_step=checkpoint_selection.first_checkpoint_step(model_dir))
+      after_step=model_dir_reader.first_step(model_dir))

@@ -4,7 +4,9 @@ One row per variant with the kit's figures, then the paper's, each with its
 difference from its own baseline. A kit difference is marked `*` when it
 exceeds twice the baseline's seed-to-seed standard deviation of that metric;
 only metrics measured over several seeds have one (the early loss, as in the
-paper: mean and standard deviation over seeds).
+paper: mean and standard deviation over seeds). A variant outside Table 1 (a
+modification of your own: `table1_row` None) has the kit's row and its
+differences only; its paper fields in the CSV are empty.
 
 Units as in Table 1: Params in parameters, Ops in forward multiply-adds per
 training step (the kit's training FLOPs / 6, see model_graph.py), Step/s
@@ -16,6 +18,7 @@ import math
 import statistics
 
 from mtf_mods import paper
+from mtf_mods import results_store
 from mtf_mods import variants
 
 NOISE_SIGMAS = 2.0
@@ -64,11 +67,12 @@ class Cell:
 
 
 def collect(records, table_columns):
-  """{variant name: {column name: Cell}} from ok records and Table 1."""
+  """{variant name: {column name: Cell}} from ok records and Table 1 (no
+  paper values for a variant outside it)."""
   table = paper.table1()
   by_variant = {}
   for record in records:
-    if record.status != "ok":
+    if record.status != results_store.OK:
       continue
     cells = by_variant.setdefault(record.variant, {})
     for column in table_columns:
@@ -77,9 +81,12 @@ def collect(records, table_columns):
         cells.setdefault(column.name, Cell([])).values.append(
             value * column.factor)
   for name, cells in by_variant.items():
-    row = table[variants.get(name).table1_row]
+    variant = variants.get(name)
     for column in table_columns:
       cell = cells.setdefault(column.name, Cell([]))
+      if not variant.in_table1:
+        continue
+      row = table[variant.table1_row]
       key = "Early loss mean" if column.name == "Early loss" else column.name
       cell.paper = row[key]
       if column.name == "Early loss":
@@ -133,21 +140,24 @@ def differences(by_variant, table_columns):
         kit_delta = cell.mean - base.mean
         significant = (base.std is not None
                        and abs(kit_delta) > NOISE_SIGMAS * base.std)
-      if base is not None:
+      if (base is not None and cell.paper is not None
+          and base.paper is not None):
         paper_delta = cell.paper - base.paper
       result[(name, column.name)] = (kit_delta, significant, paper_delta)
   return result
 
 
 def markdown(by_variant, table_columns):
-  """The Table 1 layout: a kit row and a paper row per variant."""
+  """The Table 1 layout: a kit row per variant, and a paper row for each
+  variant in Table 1."""
   deltas = differences(by_variant, table_columns)
   header = ["Variant", ""] + [c.name for c in table_columns]
   lines = ["| " + " | ".join(header) + " |",
            "|" + "---|" * len(header)]
   for name in ordered_variants(by_variant):
     cells = by_variant[name]
-    kit, published = [name, "kit"], [variants.get(name).table1_row, "paper"]
+    table1_row = variants.get(name).table1_row
+    kit, published = [name, "kit"], [table1_row, "paper"]
     for column in table_columns:
       cell = cells[column.name]
       kit_delta, significant, paper_delta = deltas.get(
@@ -157,7 +167,8 @@ def markdown(by_variant, table_columns):
       published.append(format_value(column, cell.paper, cell.paper_std)
                        + format_delta(column, paper_delta, False))
     lines.append("| " + " | ".join(kit) + " |")
-    lines.append("| " + " | ".join(published) + " |")
+    if table1_row is not None:
+      lines.append("| " + " | ".join(published) + " |")
   return "\n".join(lines) + "\n"
 
 

@@ -49,14 +49,20 @@ class ResultStore:
     return record is not None and record.status == OK
 
   def put(self, record):
-    """Writes atomically, so an interrupted write never leaves half a file."""
+    """Writes atomically: the record replaces the previous one only once it
+    is written whole; a write that fails leaves the previous one and no
+    temporary file."""
     path = self.path(record.variant, record.stage, record.seed)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path),
                                          suffix=".tmp")
-    with os.fdopen(handle, "w") as f:
-      json.dump(dataclasses.asdict(record), f, indent=2, sort_keys=True)
-    os.replace(temporary, path)
+    try:
+      with os.fdopen(handle, "w") as f:
+        json.dump(dataclasses.asdict(record), f, indent=2, sort_keys=True)
+      os.replace(temporary, path)
+    except BaseException:
+      os.remove(temporary)
+      raise
 
   def all(self):
     records = []

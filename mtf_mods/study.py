@@ -9,19 +9,21 @@ For each variant (Narang et al. 2021, Sec. 3):
   checkpoint, translation from scratch), each kept at its best validation
   score.
 
-Every (variant, stage, seed) cell runs `mtf-mods train` in subprocesses and
-writes one record (results_store.py). A finished cell is skipped when the
-study runs again; a failed cell records its error and the others go on; an
-interrupted cell resumes from its last checkpoint.
+Every (variant, stage, seed) cell runs `mtf-mods train` in subprocesses
+(`launches`) and writes one record (results_store.py). A finished cell is
+skipped when the study runs again; a failed cell records its error and the
+others go on; an interrupted cell resumes from its last checkpoint (t5's
+training restores model_dir's latest checkpoint and runs to the final step).
 """
 import dataclasses
 import os
-import subprocess
 import sys
 import time
 
-from mtf_mods import eval_results
 from mtf_mods import gin_config
+from mtf_mods import gin_files
+from mtf_mods import launches
+from mtf_mods import model_dir_reader
 from mtf_mods import model_graph
 from mtf_mods import protocol
 from mtf_mods import results_store
@@ -29,17 +31,18 @@ from mtf_mods import training
 
 PRETRAIN = protocol.PRETRAIN_STAGE
 CPU_EVAL_BATCHES = 25  # perplexity-eval batches below the paper scale
+SKIPPED = "skipped"  # the count of finished cells, beside the record statuses
 
 
 class CellError(RuntimeError):
-  """A cell's launch failed; the message is the launcher's last line."""
+  """A cell cannot run or its results are incomplete; says what is missing."""
 
 
 @dataclasses.dataclass
 class StudyConfig:
   variants: list
   scale: object            # scales.Scale
-  data: str                # "mini" or "real"
+  data: str                # protocol.MINI_DATA or protocol.REAL_DATA
   seeds: int
   workdir: str
   pretrain_steps: int = 0  # 0: the scale's own budget
@@ -71,53 +74,31 @@ def pretraining_budget(scale, steps=0):
   return PretrainingBudget(final, early, interval, tuple(batch))
 
 
-def launcher_arguments(config, variant, stage, task, model_dir, *extra):
-  """`mtf-mods train` arguments for one launch."""
-  return (["--variant=%s" % variant, "--scale=%s" % config.scale.name,
-           "--stage=%s" % stage, "--task=%s" % task,
-           "--model_dir=%s" % model_dir] + list(config.extra_flags)
-          + list(extra))
-
-
 def pretraining_launches(config, variant, seed, task):
   """[(purpose, launcher arguments)] of a pre-training cell."""
   budget = pretraining_budget(config.scale, config.pretrain_steps)
   steps = budget.final if seed == 0 else budget.early
   model_dir = config.run_dir(variant, seed, PRETRAIN)
-  train = launcher_arguments(
-      config, variant, PRETRAIN, task, model_dir, "--seed=%d" % seed,
-      "--train_steps=%d" % steps,
-      "--gin_param=utils.run.batch_size = %r" % (budget.batch,),
-      "--gin_param=utils.run.save_checkpoints_steps = %d" % budget.interval)
+  train = launches.train_arguments(
+      variant, config.scale.name, PRETRAIN, task, model_dir, seed=seed,
+      train_steps=steps, gin_params=pretraining_bindings(budget),
+      extra=config.extra_flags)
   checkpoints = '"all"' if seed == 0 else str(budget.early)
-  evaluate = launcher_arguments(
-      config, variant, protocol.PERPLEXITY_STAGE, task, model_dir,
-      "--gin_param=eval_checkpoint_step = %s" % checkpoints)
+  evaluation = ["eval_checkpoint_step = %s" % checkpoints]
   if config.scale.name != "paper":
-    evaluate.append("--gin_param=utils.run.perplexity_eval_steps = %d"
-                    % CPU_EVAL_BATCHES)
+    evaluation.append("utils.run.perplexity_eval_steps = %d"
+                      % CPU_EVAL_BATCHES)
+  evaluate = launches.train_arguments(
+      variant, config.scale.name, protocol.PERPLEXITY_STAGE, task, model_dir,
+      gin_params=evaluation, extra=config.extra_flags)
   return [("pre-train", train), ("held-out loss", evaluate)]
 
 
-def run_launcher(arguments, label, stream=None):
-  """Runs `mtf-mods train`, prefixing its lines with `label`.
-
-  Raises:
-    CellError: if it fails, with its last line.
-  """
-  stream = stream or sys.stdout
-  process = subprocess.Popen(
-      [sys.executable, "-m", "mtf_mods.cli", "train"] + arguments,
-      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-  last = ""
-  for line in process.stdout:
-    line = line.rstrip()
-    if line:
-      last = line
-      print("[%s] %s" % (label, line), file=stream, flush=True)
-  if process.wait():
-    raise CellError(last or "mtf-mods train exited with %d"
-                    % process.returncode)
+def pretraining_bindings(budget):
+  """gin bindings of a pre-training launch: the budget's batch size and
+  checkpoint interval."""
+  return ["utils.run.batch_size = %r" % (budget.batch,),
+          "utils.run.save_checkpoints_steps = %d" % budget.interval]
 
 
 def pretraining_metrics(config, variant, seed):
@@ -125,13 +106,13 @@ def pretraining_metrics(config, variant, seed):
   budget = pretraining_budget(config.scale, config.pretrain_steps)
   final, early = budget.final, budget.early
   model_dir = config.run_dir(variant, seed, PRETRAIN)
-  losses = eval_results.held_out_losses(model_dir)
+  losses = model_dir_reader.held_out_losses(model_dir)
   if early not in losses:
     raise CellError("no held-out loss at the early step %d in %s"
                     % (early, model_dir))
   metrics = {"early_step": early, "early_loss": losses[early]}
   if seed == 0:
-    summary = eval_results.train_summary(model_dir) or {}
+    summary = model_dir_reader.train_summary(model_dir) or {}
     metrics["steps_per_second"] = summary.get("steps_per_second")
     metrics["tokens_per_second"] = summary.get("tokens_per_second")
     if final not in losses:
@@ -144,9 +125,12 @@ def pretraining_metrics(config, variant, seed):
 
 
 def model_size(config, variant, vocab_size):
-  """Parameters and training FLOPs of the variant at the study's scale."""
-  size = model_graph.measure([variant.gin_file, config.scale.gin_file], [],
-                             vocab_size)
+  """Parameters and training FLOPs of the variant at the study's scale, as
+  its pre-training launch configures it."""
+  budget = pretraining_budget(config.scale, config.pretrain_steps)
+  size = model_graph.measure(
+      gin_files.stage_gin_files(variant, config.scale, PRETRAIN),
+      pretraining_bindings(budget), vocab_size)
   return {"params": size.parameters, "flops_per_step": size.flops_per_step}
 
 
@@ -169,13 +153,14 @@ def format_eta(seconds):
 
 
 def run_cells(cells, config, store, stream=None):
-  """Runs the cells in order; returns {"ok": n, "failed": n, "skipped": n}."""
+  """Runs the cells in order; returns {"ok": n, "failed": n, "skipped": n}
+  (the keys results_store.OK, results_store.FAILED and SKIPPED)."""
   stream = stream or sys.stdout
-  counts = {"ok": 0, "failed": 0, "skipped": 0}
+  counts = {results_store.OK: 0, results_store.FAILED: 0, SKIPPED: 0}
   durations = []
   for index, cell in enumerate(cells):
     if store.is_finished(cell.variant, cell.stage, cell.seed):
-      counts["skipped"] += 1
+      counts[SKIPPED] += 1
       continue
     remaining = len(cells) - index
     mean = sum(durations) / len(durations) if durations else 0
@@ -193,12 +178,13 @@ def run_cells(cells, config, store, stream=None):
                           "succeeded" % (stage, seed))
       for purpose, arguments in cell.launches:
         print("[%s] %s" % (cell.label, purpose), file=stream, flush=True)
-        run_launcher(arguments, cell.label, stream)
+        launches.run(arguments, cell.label, stream)
       record.metrics = cell.collect()
-      counts["ok"] += 1
-    except (CellError, OSError, ValueError, KeyError) as e:
+      counts[results_store.OK] += 1
+    except (CellError, launches.LaunchError, OSError, ValueError,
+            KeyError) as e:
       record.status, record.error = results_store.FAILED, str(e)
-      counts["failed"] += 1
+      counts[results_store.FAILED] += 1
       print("[%s] FAILED: %s" % (cell.label, e), file=stream, flush=True)
     record.duration_seconds = time.time() - started
     durations.append(record.duration_seconds)
@@ -241,22 +227,21 @@ def downstream_cells(config):
     pretrained = config.run_dir(variant.name, 0, PRETRAIN)
     for application in protocol.APPLICATIONS:
       model_dir = config.run_dir(variant.name, 0, application.name)
-      launches = []
+      cell_launches = []
       for purpose, flags in protocol.launches(
           application, config.data, model_dir,
           pretrained if application.from_pretrained else ""):
         if purpose == "train":
           flags = flags + ["--seed=0"] + downstream_budget(config)
-        launches.append((purpose, [
-            "--variant=%s" % variant.name,
-            "--scale=%s" % config.scale.name] + flags
-                         + list(config.extra_flags)))
+        cell_launches.append((purpose, launches.train_arguments(
+            variant.name, config.scale.name,
+            extra=flags + list(config.extra_flags))))
       def collect(application=application, model_dir=model_dir):
         best = protocol.best(application, config.data, model_dir)
         return {"score": best.score, "best_step": best.step,
                 "metrics": dict(best.metrics)}
       depends = ((PRETRAIN, 0),) if application.from_pretrained else ()
-      cells.append(Cell(variant.name, application.name, 0, launches,
+      cells.append(Cell(variant.name, application.name, 0, cell_launches,
                         collect, depends))
   return cells
 

@@ -1,9 +1,10 @@
-"""Test helpers: running mtf layers on small inputs, running the CLI.
+"""Test helpers: running mtf layers on small inputs, writing event files,
+running the CLI.
 
-`run_layer` builds `build(context, inputs)` on a one-device mesh with each
-variable's value chosen by the caller (for example the weights another
-implementation was run with) or left to the initializers; `LayerRun` runs it
-with seeded random weights.
+`run_layer` builds `build(context, inputs)` and runs it on a one-device mesh
+(`mtf_mods.lowering`) with each variable's value chosen by the caller (for
+example the weights another implementation was run with) or left to the
+initializers; `LayerRun` runs it with seeded random weights.
 """
 import os
 import subprocess
@@ -14,6 +15,8 @@ import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
 import numpy as np
 import tensorflow.compat.v1 as tf
+
+from mtf_mods import lowering
 
 tf.disable_v2_behavior()
 
@@ -93,20 +96,9 @@ def run_layer(build, inputs, model_dim, length_dim, batch_dims,
         read_priority=priority, write_priority=priority,
         encoder_output=mtf_inputs.get("encoder_output"))
     output = build(context, mtf_inputs)
-    mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
-        mtf.convert_to_shape("all:1"), mtf.convert_to_layout_rules(""), [""])
-    lowering = mtf.Lowering(graph, {mesh: mesh_impl})
-    tf_output = lowering.export_to_tf_tensor(output)
-    masters = {v.op.name: v for v in tf.global_variables()}
-    with tf.Session() as session:
-      session.run(tf.global_variables_initializer())
-      for name, variable in sorted(masters.items()):
-        value = weights and weights(name, variable.shape.as_list())
-        if value is not None:
-          variable.load(value, session)
-      values = session.run(masters)
-      session.run(lowering.copy_masters_to_slices())
-      return session.run(tf_output), values
+    with lowering.open_session(graph, mesh, [output],
+                               initial_values=weights) as run:
+      return run.session.run(run.outputs[0]), run.initial_values
 
 
 def parameter_count(values):
@@ -118,6 +110,17 @@ def variable(values, suffix):
   matches = [v for name, v in values.items() if name.endswith(suffix)]
   assert len(matches) == 1, (suffix, sorted(values))
   return matches[0]
+
+
+def write_scalar_events(directory, scalars):
+  """Writes {step: {tag: value}} as TensorBoard scalars, as t5 does."""
+  writer = tf.summary.FileWriter(directory)
+  for step, values in scalars.items():
+    summary = tf.Summary()
+    for tag, value in values.items():
+      summary.value.add(tag=tag, simple_value=value)
+    writer.add_summary(summary, step)
+  writer.close()
 
 
 def run_cli(*args, env=None, timeout=600):

@@ -7,7 +7,7 @@ import sys
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import eval_results
+from mtf_mods import model_dir_reader
 from mtf_mods import paths
 from mtf_test_utils import REPO, run_cli
 
@@ -66,7 +66,7 @@ def test_train_shows_progress_offline(trained):
   assert "step 4/4  loss" in result.stderr
   assert "steps/s" in result.stderr and "ETA" in result.stderr
   assert "network access attempted" not in result.stderr
-  summary = eval_results.train_summary(trained[0])
+  summary = model_dir_reader.train_summary(trained[0])
   assert summary["step"] == 4 and summary["steps_per_second"] > 0
 
 
@@ -76,7 +76,7 @@ def test_perplexity_eval_stage_records_held_out_loss(trained, offline_env):
                    "--gin_param=utils.run.perplexity_eval_steps = 2",
                    "--model_dir=" + model_dir, env=offline_env)
   assert result.returncode == 0, result.stderr[-3000:]
-  losses = eval_results.held_out_losses(model_dir)
+  losses = model_dir_reader.held_out_losses(model_dir)
   assert 4 in losses and 0 < losses[4] < 20
 
 

@@ -131,12 +131,7 @@ def test_scores_are_the_table1_columns():
     protocol.get("glue")
 
 
-def test_finetuning_counts_from_the_checkpoint(tmp_path):
-  assert finetuning.step_of("/a/b/model.ckpt-1200") == 1200
-  with pytest.raises(ValueError, match="model.ckpt-<step>"):
-    finetuning.step_of("/a/b/model.ckpt")
-  with pytest.raises(ValueError, match="holds no checkpoint"):
-    finetuning.latest_checkpoint(str(tmp_path))
+def test_finetuning_counts_from_the_checkpoint():
   with gin.unlock_config():
     gin.clear_config()
   assert finetuning.steps_after_checkpoint(

@@ -44,8 +44,16 @@ def records(other):
 @pytest.fixture(autouse=True)
 def other_variant(monkeypatch):
   """A second registered variant, whatever the registry holds."""
-  extra = variants.Variant("test_swiglu", "SwiGLU", "activation",
-                           "models/baseline.gin")
+  extra = variants.Variant("test_swiglu", "SwiGLU", "activation")
+  monkeypatch.setattr(variants, "VARIANTS", variants.VARIANTS + (extra,))
+  return extra.name
+
+
+@pytest.fixture
+def own_variant(monkeypatch, other_variant):
+  """A registered modification outside Table 1 (no paper row)."""
+  del other_variant  # registered first, so this one is added after it
+  extra = variants.Variant("test_own", None, "own", "not in the paper")
   monkeypatch.setattr(variants, "VARIANTS", variants.VARIANTS + (extra,))
   return extra.name
 
@@ -84,6 +92,29 @@ def test_csv_has_one_row_per_variant_and_column(tmp_path, other_variant):
            and r["column"] == "Early loss"][0]
   assert float(early["kit_mean"]) == 3.0 and early["kit_seeds"] == "3"
   assert float(early["paper"]) == 2.182 and float(early["paper_std"]) == 0.005
+
+
+def test_a_variant_outside_table1_has_a_kit_row_and_no_paper_row(
+    tmp_path, own_variant):
+  columns = report.columns(DOWNSTREAM)
+  by_variant = report.collect(records(own_variant), columns)
+  lines = report.markdown(by_variant, columns).splitlines()
+  own_rows = [line for line in lines if line.startswith("| %s |" % own_variant)]
+  assert len(own_rows) == 1 and own_rows[0].startswith(
+      "| %s | kit |" % own_variant)
+  assert "(-0.490*)" in own_rows[0]   # its difference from the baseline
+  assert own_rows[0].endswith("| — |")  # its SGLUE cell failed
+  assert lines.index(own_rows[0]) == len(lines) - 1  # no paper row after it
+  path = tmp_path / "report.csv"
+  report.write_csv(str(path), by_variant, columns)
+  with open(path) as f:
+    rows = [r for r in csv.DictReader(f) if r["variant"] == own_variant]
+  assert len(rows) == len(columns)
+  for row in rows:
+    assert row["table1_row"] == row["paper"] == row["paper_std"] == ""
+    assert row["paper_delta"] == ""
+  early = [r for r in rows if r["column"] == "Early loss"][0]
+  assert float(early["kit_delta"]) == pytest.approx(-0.49)
 
 
 def test_plots_are_written(tmp_path, other_variant):

@@ -1,4 +1,6 @@
 """Study records: one file per cell, atomic writes, finished means ok."""
+import pytest
+
 from mtf_mods import results_store
 
 
@@ -16,3 +18,25 @@ def test_put_get_and_finished(tmp_path):
                                                        (1, "failed")]
   leftovers = list(tmp_path.rglob("*.tmp"))
   assert not leftovers
+
+
+def test_a_failed_write_leaves_the_previous_record_intact(tmp_path,
+                                                          monkeypatch):
+  store = results_store.ResultStore(str(tmp_path))
+  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+                                 metrics={"early_loss": 3.5}))
+  real_dump = results_store.json.dump
+
+  def dump_half_then_fail(value, f, **kwargs):
+    real_dump({"status": value["status"]}, f)  # a part of the new record
+    f.flush()
+    raise OSError("disk full")
+
+  monkeypatch.setattr(results_store.json, "dump", dump_half_then_fail)
+  with pytest.raises(OSError, match="disk full"):
+    store.put(results_store.Record("baseline", "pretrain", 0, "failed",
+                                   error="interrupted"))
+  monkeypatch.undo()
+  record = store.get("baseline", "pretrain", 0)
+  assert (record.status, record.metrics) == ("ok", {"early_loss": 3.5})
+  assert not list(tmp_path.rglob("*.tmp"))

@@ -7,7 +7,7 @@ import re
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import checkpoint_selection
+from mtf_mods import model_dir_reader
 from mtf_mods import protocol
 from mtf_test_utils import run_cli
 
@@ -64,7 +64,7 @@ def test_fine_tuning_starts_from_the_pretrained_checkpoint(pretrained,
 
 def test_decode_eval_scores_every_checkpoint_and_the_best_is_kept(finetuned):
   model_dir, _ = finetuned
-  scores = checkpoint_selection.validation_scores(model_dir)
+  scores = model_dir_reader.validation_scores(model_dir)
   assert sorted(scores) == [4, 8]
   assert set(scores[8]) == {"mini_summarization/rouge1",
                             "mini_summarization/rouge2",
@@ -72,7 +72,7 @@ def test_decode_eval_scores_every_checkpoint_and_the_best_is_kept(finetuned):
   best = protocol.best(protocol.get("xsum"), "mini", model_dir)
   assert best.step == 8
   assert best.score == scores[8]["mini_summarization/rouge2"]
-  predictions = os.path.join(model_dir, checkpoint_selection.EVAL_DIR,
+  predictions = os.path.join(model_dir, model_dir_reader.EVAL_DIR,
                              "mini_summarization_8_predictions")
   with open(predictions) as f:
     assert len(f.read().splitlines()) == 16

@@ -6,16 +6,22 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+import tensorflow.compat.v1 as tf
 
 from mtf_mods import demo
+from mtf_mods import model_dir_reader
 from mtf_mods import paper
 from mtf_mods import protocol
 from mtf_mods import scales
+from mtf_mods import study as study_module
 from mtf_mods import variants
 from mtf_test_utils import REPO, run_cli
+
+TINY = scales.get("tiny")
 
 OTHER = variants.VARIANTS[1].name
 STUDY = ["study", "--scale=tiny", "--seeds=1",
@@ -23,34 +29,43 @@ STUDY = ["study", "--scale=tiny", "--seeds=1",
 
 
 def interrupt_during_second_cell(workdir, env):
-  """Starts the study and kills it (and its launches) inside cell 2."""
+  """Starts the study and kills it (and its launches) in cell 2, once that
+  cell's training has saved a checkpoint past step 0; returns the output
+  until then and the steps of the checkpoints the kill left."""
   process = subprocess.Popen(
       [sys.executable, "-m", "mtf_mods.cli"] + STUDY
       + ["--workdir=%s" % workdir], cwd=REPO, env=env,
       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
       start_new_session=True)
   seen = []
-  for line in process.stdout:
-    seen.append(line)
-    if "step 1/" in line and any("== cell 2/" in s for s in seen):
-      break
+  reader = threading.Thread(target=lambda: seen.extend(process.stdout))
+  reader.start()
+  model_dir = str(workdir / "runs" / OTHER / "seed0" / "pretrain")
+  while process.poll() is None:
+    if any("== cell 2/" in line for line in seen):
+      # The checkpoint training restores: the one the state file names.
+      latest = tf.train.latest_checkpoint(model_dir)
+      if latest and model_dir_reader.step_of(latest) > 0:
+        break
+    time.sleep(0.05)
   os.killpg(process.pid, signal.SIGKILL)
   process.wait()
-  return "".join(seen)
+  reader.join()
+  return "".join(seen), model_dir_reader.checkpoint_steps(model_dir)
 
 
 @pytest.fixture(scope="module")
 def study(mini_env, tmp_path_factory):
   workdir = tmp_path_factory.mktemp("study")
   env = dict(os.environ, **mini_env)
-  first = interrupt_during_second_cell(workdir, env)
+  first, checkpoints = interrupt_during_second_cell(workdir, env)
   resumed = run_cli(*STUDY, "--workdir=%s" % workdir, env=mini_env,
                     timeout=1500)
-  return workdir, first, resumed
+  return workdir, first, resumed, checkpoints
 
 
 def test_interrupted_study_resumes_and_skips_finished_cells(study):
-  workdir, first, resumed = study
+  workdir, first, resumed, _ = study
   assert "== cell 1/" in first and "== cell 2/" in first
   assert resumed.returncode == 0, resumed.stdout[-3000:]
   summary = [l for l in resumed.stdout.splitlines()
@@ -61,6 +76,28 @@ def test_interrupted_study_resumes_and_skips_finished_cells(study):
   assert "== cell 1/" not in resumed.stdout  # skipped, not rerun
   progress = [l for l in resumed.stdout.splitlines() if "steps/s" in l]
   assert progress and all(l.startswith("[") and "ETA" in l for l in progress)
+
+
+def test_the_killed_cell_resumed_from_its_checkpoint_and_finished(study):
+  workdir, _, resumed, checkpoints = study
+  final = study_module.pretraining_budget(TINY).final
+  assert max(checkpoints) > 0 and final not in checkpoints, checkpoints
+  label = "[%s seed0 pretrain] step " % OTHER
+  steps = [int(l[len(label):].split("/")[0])
+           for l in resumed.stdout.splitlines() if l.startswith(label)]
+  # The hook counts on from the restored global step: the first resumed
+  # step follows a checkpoint the kill left, past step 0.
+  assert steps and steps[0] - 1 in checkpoints and steps[0] > 1, (
+      steps, checkpoints)
+  assert steps[-1] == final, steps
+  model_dir = str(workdir / "runs" / OTHER / "seed0" / "pretrain")
+  assert model_dir_reader.latest_step(model_dir) == final
+  assert final in model_dir_reader.held_out_losses(model_dir)
+  record = json.loads(
+      (workdir / "results" / OTHER / "pretrain" / "seed0.json").read_text())
+  assert record["metrics"]["final_step"] == final
+  assert record["metrics"]["final_loss"] == pytest.approx(
+      model_dir_reader.held_out_losses(model_dir)[final])
 
 
 def test_every_cell_has_an_ok_record(study):
@@ -78,7 +115,7 @@ def test_every_cell_has_an_ok_record(study):
 
 
 def test_report_files_hold_the_table(study):
-  workdir, _, resumed = study
+  workdir, _, resumed, _ = study
   table = (workdir / "report.md").read_text()
   assert table in resumed.stdout
   assert "| baseline | kit |" in table and "| %s | kit |" % OTHER in table
@@ -132,7 +169,7 @@ def test_demo_summary_reads_the_baselines_records(study, mini_env, capsys,
                                                   monkeypatch):
   for name, value in mini_env.items():
     monkeypatch.setenv(name, value)
-  demo.summarize(str(study[0]), scales.get("tiny"))
+  demo.summarize(str(study[0]), TINY)
   out = capsys.readouterr().out
   for label in ("parameters", "steps/s", "held-out loss", "unigram entropy",
                 "runs", "report"):

@@ -3,8 +3,8 @@
 The step is built the way training builds it: the variant's gin-configured
 bitransformer (`model_graph.build_training_graph`), its loss gradients, the
 update of the optimizer the variant's pre-training config names (Adafactor,
-or Adam for Rezero and Fixup) at a constant learning rate, lowered onto a
-one-device `PlacementMeshImpl` with resource variables, as in `mesh_run`.
+or Adam for Rezero and Fixup) at a constant learning rate, lowered onto one
+CPU device by `lowering.open_session`, as in `mesh_run`.
 It runs on one fixed batch of random token ids of the scale's batch size and
 sequence lengths (or those given), so the time measured is the model's
 alone; the input pipeline is measured separately (`input_pipeline`).
@@ -14,16 +14,15 @@ import dataclasses
 import time
 
 import gin
-import mesh_tensorflow as mtf
 from mesh_tensorflow import optimize
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
+from mtf_mods import lowering
 from mtf_mods import mesh_run
 from mtf_mods import model_graph
 from mtf_mods.bench import timing
-
-MESH_SHAPE = "model:1,batch:1"
+from mtf_mods.layers import dimensions
 
 
 @dataclasses.dataclass
@@ -75,21 +74,15 @@ def open_step(gin_files, gin_params, vocab_size, session_config, batch=None,
     batch = batch or model_graph.batch_size()
     lengths = dict(lengths or model_graph.sequence_lengths())
     features = mesh_run.random_features(vocab_size, batch, lengths, seed)
-    graph = model_graph.build_training_graph(vocab_size, batch, lengths,
-                                             MESH_SHAPE, "", features)
+    graph = model_graph.build_training_graph(
+        vocab_size, batch, lengths, dimensions.SINGLE_DEVICE_MESH, "",
+        features)
     updates = configured_optimizer(learning_rate).apply_grads(
         graph.gradients, graph.variables)
-    mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
-        mtf.convert_to_shape(MESH_SHAPE), mtf.convert_to_layout_rules(""),
-        [""])
-    with tf.variable_scope(tf.get_variable_scope(), use_resource=True):
-      lowering = mtf.Lowering(graph.graph, {graph.mesh: mesh_impl})
-      loss = lowering.export_to_tf_tensor(graph.loss)
-      train_op = tf.group([lowering.lowered_operation(op) for op in updates])
-    with tf.Session(config=session_config) as session:
-      session.run(tf.global_variables_initializer())
-      session.run(lowering.copy_masters_to_slices())
-      step = lambda: session.run([loss, train_op])
+    with lowering.open_session(graph.graph, graph.mesh, [graph.loss],
+                               updates, dimensions.SINGLE_DEVICE_MESH, "",
+                               session_config) as run:
+      step = run.run
       yield KitStep(step, timing.first_step(step, started), batch, lengths,
                     model_graph.count_parameters(graph),
                     model_graph.count_flops(graph))

@@ -24,9 +24,9 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
 from mtf_mods import model_graph
-from mtf_mods.layers import attention
-from mtf_mods.layers import feed_forward
-from mtf_mods.layers import normalization
+from mtf_mods.layers.sublayers import normalization
+from mtf_mods.layers.transformer_layers import attention
+from mtf_mods.layers.transformer_layers import feed_forward
 
 # kit activation -> (torch.nn module, its arguments) of the same equation
 TORCH_ACTIVATIONS = {

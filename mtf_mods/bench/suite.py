@@ -13,7 +13,8 @@ import contextlib
 import dataclasses
 import sys
 
-from mtf_mods import launcher
+from mtf_mods import gin_files
+from mtf_mods import protocol
 from mtf_mods import scales
 from mtf_mods import variants
 from mtf_mods.bench import cpu_threads
@@ -24,7 +25,6 @@ from mtf_mods.bench import peer_config
 from mtf_mods.bench import scaling
 from mtf_mods.bench import timing
 
-STAGE = "pretrain"
 # The study's speed targets, set for the cpu scale (README, "Benchmark").
 TARGET_KIT_OVER_PEER = 1.0
 TARGET_PEAK_FRACTION = 0.5
@@ -66,8 +66,8 @@ class Bench:
     self.training = None  # the variant row the input pipeline is compared with
 
   def gin_files(self, variant_name):
-    return launcher.stage_gin_files(variants.get(variant_name), self.scale,
-                                    STAGE)
+    return gin_files.stage_gin_files(variants.get(variant_name), self.scale,
+                                     protocol.PRETRAIN_STAGE)
 
   def run(self):
     self.rows.append(self.machine_row())

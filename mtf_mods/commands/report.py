@@ -32,7 +32,7 @@ def write(workdir):
   table_columns = report.columns(protocol.APPLICATIONS)
   by_variant = report.collect(records, table_columns)
   table = report.markdown(by_variant, table_columns)
-  failed = [r for r in records if r.status != "ok"]
+  failed = [r for r in records if r.status != results_store.OK]
   notes = ["", "Differences from the baseline in parentheses; * marks a kit "
            "difference larger than %g standard deviations of the baseline's "
            "seed-to-seed spread." % report.NOISE_SIGMAS]

@@ -6,7 +6,6 @@ import sys
 from mtf_mods import cli
 
 HELP = "run the protocol for variants x seeds, then report (or --dry-run)"
-DATA = ("mini", "real")
 TPU_PLACEHOLDERS = {"tpu": "$TPU_NAME", "tpu_zone": "$TPU_ZONE",
                     "gcp_project": "$GCP_PROJECT"}
 
@@ -64,17 +63,25 @@ def tpu_flags(args):
 
 
 def main(argv):
+  sys.exit(run(argv))
+
+
+def run(argv):
+  """Runs the study `argv` asks for; returns the exit code (bad input exits
+  with code 2 at once)."""
   args = parse(argv)
+  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import study  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   scale = cli.get_or_fail("study", "scale", args.scale)
   chosen = [cli.get_or_fail("study", "variant", name.strip())
             for name in args.variants.split(",") if name.strip()]
   if args.data is None:
-    args.data = "real" if scale.name == "paper" else "mini"
-  if args.data not in DATA:
-    cli.fail("study", "unknown data %r; valid: %s" % (args.data,
-                                                      ", ".join(DATA)))
+    args.data = (protocol.REAL_DATA if scale.name == "paper"
+                 else protocol.MINI_DATA)
+  if args.data not in protocol.DATA:
+    cli.fail("study", "unknown data %r; valid: %s" % (
+        args.data, ", ".join(sorted(protocol.DATA))))
   if args.seeds < 1:
     cli.fail("study", "--seeds must be at least 1, got %d" % args.seeds)
   if variants.BASELINE not in [v.name for v in chosen]:
@@ -91,14 +98,14 @@ def main(argv):
     cli.fail("study", e)
   if args.dry_run:
     print_commands(cells, config)
-    return
+    return 0
   counts = study.run_cells(cells, config,
                            study.results_store.ResultStore(args.workdir))
   print("== study: %(ok)d cells ran, %(skipped)d already finished, "
         "%(failed)d failed" % counts, flush=True)
   from mtf_mods.commands import report  # pylint: disable=g-import-not-at-top
   report.write(args.workdir)
-  sys.exit(1 if counts["failed"] else 0)
+  return 1 if counts[study.results_store.FAILED] else 0
 
 
 def print_commands(cells, config):

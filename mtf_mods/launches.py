@@ -1,0 +1,77 @@
+"""Launches of `mtf-mods train`: their arguments, running them, resuming.
+
+The study, the mini benchmark and the demo run every training and
+evaluation as `mtf-mods train` in its own process, as a user would, so a
+launch's TensorFlow graph, gin config and absl flags never leak into the
+next one, and killing the runner kills a launch without corrupting its
+model_dir (it resumes from its last checkpoint). This module builds their
+argument lists (`train_arguments`), runs them (`run`, which prefixes each
+output line with a label and raises LaunchError with the last line) and
+says which are finished (`is_trained`, `is_evaluated`).
+"""
+import subprocess
+import sys
+
+from mtf_mods import model_dir_reader
+
+
+class LaunchError(RuntimeError):
+  """A launch failed; the message is its last line of output."""
+
+
+def train_arguments(variant, scale, stage=None, task=None, model_dir=None,
+                    seed=None, train_steps=None, gin_params=(), extra=()):
+  """`mtf-mods train` arguments; what is None is left to the launcher.
+
+  Args:
+    variant, scale: registered names.
+    stage, task, model_dir: --stage, --task, --model_dir.
+    seed, train_steps: --seed, --train_steps.
+    gin_params: one --gin_param each.
+    extra: further flags, as they are (e.g. protocol.launches' or --tpu).
+  """
+  arguments = ["--variant=%s" % variant, "--scale=%s" % scale]
+  for flag, value in (("stage", stage), ("task", task),
+                      ("model_dir", model_dir), ("seed", seed),
+                      ("train_steps", train_steps)):
+    if value is not None:
+      arguments.append("--%s=%s" % (flag, value))
+  return (arguments + ["--gin_param=%s" % p for p in gin_params]
+          + list(extra))
+
+
+def run(arguments, label=None, stream=None):
+  """Runs `mtf-mods train ARGUMENTS` in a new process.
+
+  Its output (stdout and stderr) goes to `stream`, each non-empty line
+  prefixed with "[label] " when a label is given.
+
+  Raises:
+    LaunchError: if it fails, with its last line.
+  """
+  stream = stream or sys.stdout
+  process = subprocess.Popen(
+      [sys.executable, "-m", "mtf_mods.cli", "train"] + list(arguments),
+      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+  last = ""
+  for line in process.stdout:
+    line = line.rstrip()
+    if line:
+      last = line
+      print("[%s] %s" % (label, line) if label else line, file=stream,
+            flush=True)
+  if process.wait():
+    raise LaunchError(last or "mtf-mods train exited with %d"
+                      % process.returncode)
+
+
+def is_trained(model_dir, final_step):
+  """Whether training reached `final_step`: its checkpoint is the latest."""
+  return model_dir_reader.latest_step(model_dir) == final_step
+
+
+def is_evaluated(model_dir):
+  """Whether decode_eval scored model_dir's latest checkpoint."""
+  last = model_dir_reader.latest_step(model_dir)
+  return (last is not None
+          and last in model_dir_reader.validation_scores(model_dir))

@@ -1,0 +1,42 @@
+"""The named dimensions of the kit's models and how they lay out on a mesh.
+
+Mesh TensorFlow shards a tensor by the names of its dimensions: a layout rule
+`heads:model` splits every dimension named "heads" over the mesh dimension
+"model". Every layer creates its weights over these names, so how a weight
+shards is declared where it is made (as flaxformer's logical axes), and the
+layout below, Mesh TensorFlow's t5 default, decides the rest. The layers,
+the mesh harness (`mtf_mods.mesh_run`), the bench and the tests read the
+names and rules from here and write none of them out themselves.
+"""
+import mesh_tensorflow as mtf
+
+# Dimensions of the data.
+BATCH = "batch"
+LENGTH = "length"
+MEMORY_LENGTH = "memory_length"  # keys and values of attention
+# Dimensions of the weights; the first three split over the model axis.
+HEADS = "heads"
+D_FF = "d_ff"
+VOCAB = "vocab"
+EXPERTS = "experts"
+D_KV = "d_kv"
+D_MODEL = "d_model"
+BUCKETS = "buckets"  # relative-position buckets of the attention bias
+
+# Mesh axes and the default layout (t5's utils.run default without the
+# ensemble axis): data parallel over "batch", model parallel over "model".
+BATCH_AXIS = "batch"
+MODEL_AXIS = "model"
+LAYOUT_RULES = ",".join("%s:%s" % rule for rule in (
+    (BATCH, BATCH_AXIS), (HEADS, MODEL_AXIS), (D_FF, MODEL_AXIS),
+    (VOCAB, MODEL_AXIS), (EXPERTS, BATCH_AXIS)))
+# One device, and the smallest mesh that splits both axes (4 devices).
+SINGLE_DEVICE_MESH = "%s:1,%s:1" % (MODEL_AXIS, BATCH_AXIS)
+MESH_2X2 = "%s:2,%s:2" % (BATCH_AXIS, MODEL_AXIS)
+# Dimensions a 2x2 mesh must really split for a layout test to mean anything.
+MODEL_PARALLEL = (HEADS, D_FF, VOCAB, EXPERTS)
+
+
+def dimension(name, size):
+  """mtf.Dimension(name, size) for one of the names above."""
+  return mtf.Dimension(name, size)
