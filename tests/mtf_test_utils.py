@@ -4,7 +4,7 @@ running the CLI.
 `run_layer` builds `build(context, inputs)` and runs it on a one-device mesh
 (`mtf_mods.lowering`) with each variable's value chosen by the caller (for
 example the weights another implementation was run with) or left to the
-initializers; `LayerRun` runs it with seeded random weights.
+initializers (`random_weights` gives seeded random ones).
 """
 import os
 import subprocess
@@ -21,35 +21,6 @@ from mtf_mods import lowering
 tf.disable_v2_behavior()
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def dims(**sizes):
-  """mtf.Dimensions by keyword: dims(batch=2, length=3)."""
-  return {name: mtf.Dimension(name, size) for name, size in sizes.items()}
-
-
-class LayerRun:
-  """Builds `build(context, inputs)` on a one-device mesh and runs it.
-
-  Every variable is set to random normal values (seeded) so that biases and
-  gains are exercised, and is returned with the output for the numpy
-  reference.
-  """
-
-  def __init__(self, model_dim, length_dim, batch_dims, autoregressive=False,
-               mode="eval", seed=0):
-    self.model_dim = model_dim
-    self.length_dim = length_dim
-    self.batch_dims = batch_dims
-    self.autoregressive = autoregressive
-    self.mode = mode
-    self.seed = seed
-
-  def __call__(self, build, inputs):
-    """inputs: {name: (numpy array, [mtf.Dimension])}."""
-    return run_layer(build, inputs, self.model_dim, self.length_dim,
-                     self.batch_dims, weights=random_weights(self.seed),
-                     autoregressive=self.autoregressive, mode=self.mode)
 
 
 def random_weights(seed=0, scale=0.5):

@@ -11,8 +11,10 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
+from mtf_mods import lowering
 from mtf_mods import scales
 from mtf_mods import variants
+from mtf_mods.layers import dimensions
 import mtf_mods.layers  # noqa: F401
 
 VOCAB = 300
@@ -30,10 +32,10 @@ def test_greedy_decode_matches_teacher_forced_argmax():
     mesh = mtf.Mesh(graph, "mesh")
     model = transformer.make_bitransformer(input_vocab_size=VOCAB,
                                            output_vocab_size=VOCAB)
-    batch = mtf.Dimension("batch", 3)
     inputs = mtf.import_fully_replicated(
         mesh, tf.constant(inputs_np),
-        mtf.Shape([batch, mtf.Dimension("length", 7)]))
+        mtf.Shape([mtf.Dimension(dimensions.BATCH, 3),
+                   mtf.Dimension(dimensions.LENGTH, 7)]))
     dtype = mtf.VariableDType(tf.float32, tf.float32, tf.float32)
     decoded = model.decode(inputs, variable_dtype=dtype, temperature=0.0,
                            max_decode_length=6)
@@ -41,14 +43,8 @@ def test_greedy_decode_matches_teacher_forced_argmax():
       logits, _ = model.call_simple(inputs, decoded, compute_loss=False,
                                     mode="eval", variable_dtype=dtype)
     argmax = mtf.argmax(logits, logits.shape.dims[-1])
-    mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
-        mtf.convert_to_shape("all:1"), mtf.convert_to_layout_rules(""), [""])
-    lowering = mtf.Lowering(graph, {mesh: mesh_impl})
-    outputs = [lowering.export_to_tf_tensor(t) for t in (decoded, argmax)]
-    with tf.Session() as session:
-      session.run(tf.global_variables_initializer())
-      session.run(lowering.copy_masters_to_slices())
-      ids, predicted = session.run(outputs)
+    with lowering.open_session(graph, mesh, [decoded, argmax]) as run:
+      ids, predicted = run.session.run(run.outputs)
   compared = 0
   for row_ids, row_predicted in zip(ids, predicted):
     for position, token in enumerate(row_ids):
