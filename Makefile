@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Test processes run at once (pytest-xdist); each runs TensorFlow on all cores.
 # How tests are grouped and ordered over them: tests/conftest.py.
 TEST_WORKERS ?= 2
-TEST_FLAGS := -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+TEST_FLAGS := -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder \
 	--durations=15
 
 .PHONY: demo test install clean
