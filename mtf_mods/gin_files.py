@@ -1,8 +1,8 @@
 """The gin files of one launch: variant, scale, stage and what they add.
 
-The one place the list is built: the launcher (`launcher.stage_gin_files`),
-the study's model sizes, the listing and the bench all call it, so each
-measures the configuration a launch trains.
+The one place the list is built: the launcher, the study's model sizes,
+the listing and the bench all call it, so each measures the configuration
+a launch trains.
 """
 import os
 

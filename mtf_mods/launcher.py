@@ -107,11 +107,6 @@ def resolve_task(scale):
   return task
 
 
-# The gin files of a launch, built in gin_files (free of absl flags, so the
-# study and the bench build them without importing the launcher).
-stage_gin_files = gin_files.stage_gin_files
-
-
 def mesh_bindings():
   """gin bindings laying the model out on a TPU, the GPUs or the CPU."""
   if FLAGS.tpu:
@@ -139,7 +134,8 @@ def mesh_bindings():
 
 def init_checkpoint_bindings():
   """INIT_CHECKPOINT (and the final step) for --pretrained_model_dir."""
-  if (FLAGS.stage == protocol.FINETUNE_STAGE) != bool(FLAGS.pretrained_model_dir):
+  finetuning = FLAGS.stage == protocol.FINETUNE_STAGE
+  if finetuning != bool(FLAGS.pretrained_model_dir):
     raise UsageError("--stage=%s and --pretrained_model_dir go together"
                      % protocol.FINETUNE_STAGE)
   if not FLAGS.pretrained_model_dir:
@@ -167,7 +163,7 @@ def configure():
     seqio.set_tfds_data_dir_override(FLAGS.t5_tfds_data_dir)
   from mtf_mods.tasks import tfds_sources  # pylint: disable=g-import-not-at-top
   tfds_sources.check_prepared(task)
-  files = stage_gin_files(variant, scale, FLAGS.stage, task)
+  files = gin_files.stage_gin_files(variant, scale, FLAGS.stage, task)
   files = [gin_config.resolve(f) for f in files + list(FLAGS.gin_file or [])]
   params = ["MIXTURE_NAME = %r" % task] + mesh_bindings()
   params += init_checkpoint_bindings()

@@ -7,8 +7,10 @@ are compared as ratios to the baseline at the same scale: `flops_ratio`
 Transformer's). A variant outside Table 1 has its own columns and empty
 paper columns.
 """
+from mtf_mods import gin_files
 from mtf_mods import model_graph
 from mtf_mods import paper
+from mtf_mods import protocol
 from mtf_mods import variants
 
 HEADER = ("name", "table1_row", "params", "paper_params", "flops_per_step",
@@ -33,8 +35,9 @@ def variant_rows(scale):
   baseline_ops = paper.table1()[baseline.table1_row]["Ops"]
   baseline_flops = None
   for variant in variants.VARIANTS:
-    size = model_graph.measure([variant.gin_file, scale.gin_file], [],
-                               scale.vocab_size)
+    files = gin_files.stage_gin_files(variant, scale,
+                                      protocol.PRETRAIN_STAGE)
+    size = model_graph.measure(files, [], scale.vocab_size)
     if variant.name == baseline.name:
       baseline_flops = size.flops_per_step
     table1_row, paper_params, paper_ops, paper_ops_ratio = _paper_columns(

@@ -5,6 +5,7 @@ import seqio
 
 from mtf_mods import finetuning
 from mtf_mods import gin_config
+from mtf_mods import gin_files
 from mtf_mods import launcher
 from mtf_mods import protocol
 from mtf_mods import scales
@@ -16,7 +17,7 @@ PAPER_STEP = 524288
 
 
 def _query(scale, stage, task, *names, params=()):
-  files = launcher.stage_gin_files(BASELINE, scales.get(scale), stage, task)
+  files = gin_files.stage_gin_files(BASELINE, scales.get(scale), stage, task)
   with gin_config.parsed(files, list(params)):
     return [gin_config.query(name) for name in names]
 
@@ -54,7 +55,7 @@ def test_paper_fine_tuning_follows_section_4(application, steps, interval,
                   params=["INIT_CHECKPOINT = %r" % checkpoint])
   assert values == [steps, interval, lengths, 0.1, 0.0005, 20000,
                     ("tokens_per_batch", 65536)]
-  with gin_config.parsed(launcher.stage_gin_files(
+  with gin_config.parsed(gin_files.stage_gin_files(
       BASELINE, scales.get("paper"), "finetune", task),
                          ["INIT_CHECKPOINT = %r" % checkpoint]):
     assert finetuning.steps_after_checkpoint(0, {}) == PAPER_STEP + steps
@@ -64,7 +65,7 @@ def test_paper_fine_tuning_follows_section_4(application, steps, interval,
 
 def test_paper_wmt_trains_from_scratch_for_150000_steps():
   task = protocol.get("wmt").task("real")
-  files = launcher.stage_gin_files(BASELINE, scales.get("paper"),
+  files = gin_files.stage_gin_files(BASELINE, scales.get("paper"),
                                    protocol.FROM_SCRATCH_STAGE, task)
   with gin_config.parsed(files):
     assert gin_config.query("utils.run.train_steps") == 150000
@@ -86,7 +87,7 @@ def test_pretraining_checkpoints_the_early_step(scale):
 def test_cpu_scales_budget_every_mini_task(scale, application):
   application = protocol.get(application)
   task = application.task("mini")
-  train = launcher.stage_gin_files(BASELINE, scales.get(scale),
+  train = gin_files.stage_gin_files(BASELINE, scales.get(scale),
                                    application.train_stage, task)
   params = ["INIT_CHECKPOINT = 'p/model.ckpt-1'"]
   with gin_config.parsed(train, params):
@@ -96,7 +97,7 @@ def test_cpu_scales_budget_every_mini_task(scale, application):
              if application.from_pretrained
              else gin_config.query("utils.run.train_steps"))
   assert steps % interval == 0 and steps // interval >= 2
-  evaluate = launcher.stage_gin_files(BASELINE, scales.get(scale),
+  evaluate = gin_files.stage_gin_files(BASELINE, scales.get(scale),
                                       application.eval_stage, task)
   with gin_config.parsed(evaluate):
     assert gin_config.query("utils.run.sequence_length") == lengths
