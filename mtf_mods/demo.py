@@ -1,12 +1,13 @@
 """The main job on the embedded default: a small study, then a summary.
 
-Runs `mtf-mods study` (in this process) on the mini benchmark at a CPU scale for the baseline,
-SwiGLU (which the paper found helpful) and SeLU (which it found harmful):
-pre-training with two seeds, the three fine-tuning applications and
-translation from scratch, then the report. Budgets are cut to fit a laptop
-(DEMO_BUDGET). It ends with a summary of the baseline: parameters, steps/s,
-held-out loss beside the unigram entropy of the targets, and where the runs,
-checkpoints and logs are. Finished cells are not repeated.
+Runs `mtf-mods study` (in this process) on the mini benchmark at a CPU
+scale for the baseline, SwiGLU (which the paper found helpful) and SeLU
+(which it found harmful): pre-training with two seeds, the three fine-tuning
+applications and translation from scratch, then the report. Budgets are
+cut to fit a laptop (DEMO_BUDGET). It ends with a summary of the baseline:
+parameters, steps/s, held-out loss beside the unigram entropy of the
+targets, and where the runs, checkpoints and logs are. Finished cells are
+not repeated.
 """
 import os
 

@@ -2,8 +2,12 @@
 
 The harness every variant's tests use: it builds the gin-configured model,
 lays it out on a mesh (`lowering.open_session`: one virtual CPU device per
-mesh position, e.g. four for a 2x2 mesh) and runs Adafactor steps on a fixed
-batch without dropout, returning the loss of each step. Starting two runs
+mesh position, e.g. four for a 2x2 mesh) and runs plain gradient-descent
+steps on a fixed batch without dropout, returning the loss of each step.
+Plain SGD keeps a gradient's size in the update, so a layout bug that
+scales a gradient (a sum over a mesh axis dropped or doubled) moves the
+next loss; an adaptive optimizer such as Adafactor would normalize much of
+it away, and its slot variables double the operations to lower. Starting two runs
 from the same initial values shows whether a layout changes the computation;
 the slice shapes show which dimensions the layout really split.
 """
@@ -40,9 +44,9 @@ def random_features(vocab_size, batch, lengths, seed=0):
 
 
 def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
-          batch=None, lengths=None, seed=0, learning_rate=0.01,
+          batch=None, lengths=None, seed=0, learning_rate=0.1,
           initial_values=None):
-  """Trains `steps` Adafactor steps on one fixed batch.
+  """Trains `steps` SGD steps on one fixed batch.
 
   Args:
     gin_files, gin_params: the model configuration (variant + scale).
@@ -53,7 +57,7 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
     batch, lengths: batch size and {"inputs", "targets"} lengths; by default
       those of the configured scale.
     seed: seed of the graph-level initializers and of the batch.
-    learning_rate: constant Adafactor learning rate.
+    learning_rate: constant SGD learning rate.
     initial_values: master variable values to start from (the
       `initial_values` of an earlier run); None to use the initializers.
 
@@ -69,7 +73,7 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
     features = random_features(vocab_size, batch, lengths, seed)
     graph = model_graph.build_training_graph(
         vocab_size, batch, lengths, mesh_shape, layout_rules, features)
-    optimizer = optimize.AdafactorOptimizer(learning_rate=learning_rate)
+    optimizer = optimize.SgdOptimizer(learning_rate)
     updates = optimizer.apply_grads(graph.gradients, graph.variables)
     with lowering.open_session(
         graph.graph, graph.mesh, [graph.loss], updates, mesh_shape,

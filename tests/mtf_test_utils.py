@@ -1,21 +1,28 @@
 """Test helpers: running mtf layers on small inputs, writing event files,
-running the CLI.
+running the CLI (in a subprocess, or in this process for the paths that stop
+before anything trains).
 
 `run_layer` builds `build(context, inputs)` and runs it on a one-device mesh
 (`mtf_mods.lowering`) with each variable's value chosen by the caller (for
 example the weights another implementation was run with) or left to the
 initializers (`random_weights` gives seeded random ones).
 """
+import contextlib
+import io
 import os
 import subprocess
 import sys
 import types
+from unittest import mock
 
+from absl import flags
+import gin
 import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from mtf_mods import cli
 from mtf_mods import lowering
 
 tf.disable_v2_behavior()
@@ -103,3 +110,29 @@ def run_cli(*args, env=None, timeout=600):
                         timeout=timeout, cwd=REPO)
 
 
+
+
+def call_cli(*args, env=None):
+  """Runs `mtf-mods ARGS` in this process; returns a CompletedProcess.
+
+  For the paths that end before anything trains (unknown names, refused
+  model_dirs, bad gin): they need no new TensorFlow process. The process's
+  state the command sets is put back: the environment, absl's flags, gin's
+  config and TensorFlow's resource-variable default.
+  """
+  stdout, stderr = io.StringIO(), io.StringIO()
+  resource_variables = tf.resource_variables_enabled()
+  code = 0
+  with mock.patch.dict(os.environ, env or {}), \
+      contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    try:
+      cli.main(list(args))
+    except SystemExit as e:
+      code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    finally:
+      flags.FLAGS.unparse_flags()
+      gin.clear_config(clear_constants=True)
+      if not resource_variables:
+        tf.disable_resource_variables()
+  return subprocess.CompletedProcess(["mtf-mods"] + list(args), code,
+                                     stdout.getvalue(), stderr.getvalue())

@@ -4,7 +4,7 @@ import pytest
 from mtf_mods import cli
 from mtf_mods import paper
 from mtf_mods import variants
-from mtf_test_utils import run_cli
+from mtf_test_utils import call_cli
 
 
 def test_every_command_module_is_a_subcommand():
@@ -16,7 +16,7 @@ def test_every_command_module_is_a_subcommand():
 
 
 def test_unknown_command_exits_2_with_one_line():
-  result = run_cli("no-such-command")
+  result = call_cli("no-such-command")
   assert result.returncode == 2
   assert result.stderr.strip().splitlines() == [
       "mtf-mods no-such-command: unknown command; valid: "
@@ -24,7 +24,7 @@ def test_unknown_command_exits_2_with_one_line():
 
 
 def test_variants_lists_every_registered_variant():
-  result = run_cli("variants", "--scale=tiny")
+  result = call_cli("variants", "--scale=tiny")
   assert result.returncode == 0, result.stderr[-2000:]
   rows = [line.split("\t") for line in result.stdout.splitlines()]
   assert rows[0] == ["name", "table1_row", "params", "paper_params",
@@ -51,7 +51,7 @@ def test_variants_lists_every_registered_variant():
 
 
 def test_variants_refuses_an_unknown_scale():
-  result = run_cli("variants", "--scale=huge")
+  result = call_cli("variants", "--scale=huge")
   assert result.returncode == 2
   assert result.stderr.strip() == (
       "mtf-mods variants: unknown scale 'huge'; valid: tiny, cpu, paper")

@@ -1,11 +1,11 @@
 """The README's main job: the demo study's cells and its summary."""
 from mtf_mods import demo
 from mtf_mods import protocol
-from mtf_test_utils import run_cli
+from mtf_test_utils import call_cli
 
 
 def test_demo_runs_baseline_a_helpful_and_a_harmful_variant():
-  result = run_cli("demo", "--dry-run")
+  result = call_cli("demo", "--dry-run")
   assert result.returncode == 0, result.stderr[-3000:]
   labels = [l[2:] for l in result.stdout.splitlines()
             if l.startswith("# ") and " seed" in l]
@@ -24,7 +24,7 @@ def test_demo_runs_baseline_a_helpful_and_a_harmful_variant():
 
 
 def test_demo_refuses_an_unknown_scale():
-  result = run_cli("demo", "--scale=huge")
+  result = call_cli("demo", "--scale=huge")
   assert result.returncode == 2
   assert result.stderr.strip() == (
       "mtf-mods demo: unknown scale 'huge'; valid: tiny, cpu, paper")

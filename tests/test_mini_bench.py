@@ -3,7 +3,9 @@ that beats its baseline."""
 import json
 import os
 
-from mtf_test_utils import run_cli
+import pytest
+
+from mtf_test_utils import call_cli, run_cli
 
 # A tiny model (2+2 layers) at d_model 64, trained from scratch for 400 steps
 # of 16 sequences: about a minute on 2 cores.
@@ -32,14 +34,15 @@ def test_baselines_are_printed_for_every_application(mini_env, tmp_path):
 
 
 def test_unknown_application_is_a_one_line_error(mini_env, tmp_path):
-  result = run_cli("mini-bench", "--applications=glue",
-                   "--workdir=%s" % tmp_path, env=mini_env)
+  result = call_cli("mini-bench", "--applications=glue",
+                    "--workdir=%s" % tmp_path, env=mini_env)
   assert result.returncode == 2
   assert result.stderr.strip() == (
       "mtf-mods mini-bench: unknown application 'glue'; valid: superglue, "
       "xsum, webq, wmt")
 
 
+@pytest.mark.slow
 def test_short_training_beats_the_copy_source_baseline(mini_env, tmp_path):
   """Translation, the task that needs no pre-training, trained from scratch:
   BLEU well above copying the English source."""

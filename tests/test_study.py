@@ -1,5 +1,11 @@
-"""`mtf-mods study` end to end: two variants, one seed, tiny scale, mini
-data, interrupted once and resumed; then the report's contents."""
+"""`mtf-mods study` end to end at the tiny scale on mini data: two variants,
+one seed, pre-training and SuperGLUE, interrupted once in the second cell
+and resumed; then the report's contents.
+
+The other applications go through a study of their own,
+tests/test_study_applications.py: a module runs on one pytest-xdist
+worker, so the two studies run beside each other.
+"""
 import csv
 import json
 import os
@@ -19,13 +25,17 @@ from mtf_mods import protocol
 from mtf_mods import scales
 from mtf_mods import study as study_module
 from mtf_mods import variants
-from mtf_test_utils import REPO, run_cli
+from mtf_test_utils import REPO, call_cli, run_cli
 
+pytestmark = pytest.mark.slow
 TINY = scales.get("tiny")
 
 OTHER = variants.VARIANTS[1].name
+# Pre-training and the one application whose score is an average over tasks.
+STAGES = (protocol.PRETRAIN_STAGE, protocol.get("superglue").name)
 STUDY = ["study", "--scale=tiny", "--seeds=1",
-         "--variants=%s,%s" % (variants.BASELINE, OTHER)]
+         "--variants=%s,%s" % (variants.BASELINE, OTHER),
+         "--stages=%s" % ",".join(STAGES)]
 
 
 def interrupt_during_second_cell(workdir, env):
@@ -70,7 +80,7 @@ def test_interrupted_study_resumes_and_skips_finished_cells(study):
   assert resumed.returncode == 0, resumed.stdout[-3000:]
   summary = [l for l in resumed.stdout.splitlines()
              if l.startswith("== study:")][0]
-  cells = 2 * (1 + len(protocol.APPLICATIONS))
+  cells = 2 * len(STAGES)
   assert summary == ("== study: %d cells ran, 1 already finished, 0 failed"
                      % (cells - 1))
   assert "== cell 1/" not in resumed.stdout  # skipped, not rerun
@@ -92,7 +102,11 @@ def test_the_killed_cell_resumed_from_its_checkpoint_and_finished(study):
   assert steps[-1] == final, steps
   model_dir = str(workdir / "runs" / OTHER / "seed0" / "pretrain")
   assert model_dir_reader.latest_step(model_dir) == final
-  assert final in model_dir_reader.held_out_losses(model_dir)
+  # The perplexity_eval stage's held-out loss, at every checkpoint after
+  # the initialization.
+  losses = model_dir_reader.held_out_losses(model_dir)
+  assert sorted(losses) == model_dir_reader.checkpoint_steps(model_dir)[1:]
+  assert 0 < losses[final] < 20
   record = json.loads(
       (workdir / "results" / OTHER / "pretrain" / "seed0.json").read_text())
   assert record["metrics"]["final_step"] == final
@@ -103,7 +117,7 @@ def test_the_killed_cell_resumed_from_its_checkpoint_and_finished(study):
 def test_every_cell_has_an_ok_record(study):
   workdir = study[0]
   for variant in (variants.BASELINE, OTHER):
-    for stage in ["pretrain"] + protocol.names():
+    for stage in STAGES:
       path = workdir / "results" / variant / stage / "seed0.json"
       record = json.loads(path.read_text())
       assert record["status"] == "ok", record
@@ -135,8 +149,8 @@ def test_report_files_hold_the_table(study):
 
 
 def test_paper_scale_dry_run_prints_runnable_tpu_commands():
-  result = run_cli("study", "--scale=paper", "--dry-run", "--seeds=2",
-                   "--variants=%s" % OTHER)
+  result = call_cli("study", "--scale=paper", "--dry-run", "--seeds=2",
+                    "--variants=%s" % OTHER)
   assert result.returncode == 0, result.stderr[-2000:]
   commands = [l for l in result.stdout.splitlines()
               if l.startswith("mtf-mods train")]
@@ -159,7 +173,7 @@ def test_study_refuses_unknown_names():
       (["--variants=baseline,nope"], "unknown variant 'nope'"),
       (["--data=web"], "unknown data 'web'; valid: mini, real"),
       (["--stages=pretrain,nope"], "unknown stage 'nope'")]:
-    result = run_cli("study", "--dry-run", *args)
+    result = call_cli("study", "--dry-run", *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]

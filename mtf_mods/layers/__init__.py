@@ -33,8 +33,8 @@ tests/test_model_graph.py checks the parameter counts against Table 1,
 tests/test_reference_configs.py against the authors' released config on
 mtf's layers (gin/reference/), and tests/test_mesh_run.py trains each
 variant for a few steps and gives the same losses on one device and on a
-2x2 mesh that really splits the model dimensions; tests/test_decoding.py checks the attention's incremental
-decoding against teacher forcing.
+2x2 mesh that really splits the model dimensions; tests/test_decoding.py
+checks the attention's incremental decoding against teacher forcing.
 
 Building blocks: `dimensions` (the named dimensions every weight is made
 over, and the default layout rules), `dense` (projections over named

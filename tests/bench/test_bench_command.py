@@ -6,7 +6,7 @@ are.
 """
 import csv
 
-from mtf_test_utils import run_cli
+from mtf_test_utils import call_cli, run_cli
 
 EXPECTED_COLUMNS = [
     "section", "name", "params", "batch", "inputs", "targets",
@@ -64,7 +64,7 @@ def test_bench_prints_and_writes_the_table(mini_env, tmp_path):
 
 
 def test_bench_refuses_an_unknown_variant():
-  result = run_cli("bench", "--variants=baseline,nope")
+  result = call_cli("bench", "--variants=baseline,nope")
   assert result.returncode == 2
   line, = result.stderr.strip().splitlines()
   assert line.startswith("mtf-mods bench: unknown variant 'nope'; valid: ")

@@ -1,0 +1,124 @@
+"""The downstream stages through `mtf-mods study` (which runs each as
+`mtf-mods train`), at the tiny scale on mini data, for the applications
+tests/test_study.py leaves out: the baseline's pre-training, then each
+application trained for 4 steps (fine-tuned from the pre-trained model, or
+from scratch), scored at every checkpoint and kept at its best.
+
+The fine-tuning and decode-evaluation checks read XSum's model_dir;
+training from scratch, WMT's.
+"""
+import json
+import os
+import re
+
+import pytest
+import tensorflow.compat.v1 as tf
+
+from mtf_mods import model_dir_reader
+from mtf_mods import protocol
+from mtf_mods import scales
+from mtf_mods import study as study_module
+from mtf_mods import variants
+from mtf_test_utils import run_cli
+from test_study import STAGES as INTERRUPTED_STUDY_STAGES
+
+pytestmark = pytest.mark.slow
+TINY = scales.get("tiny")
+APPLICATIONS = [a for a in protocol.APPLICATIONS
+                if a.name not in INTERRUPTED_STUDY_STAGES]
+STAGES = [protocol.PRETRAIN_STAGE] + [a.name for a in APPLICATIONS]
+STEPS = 4  # --downstream_steps: a checkpoint every 2 steps
+EMBEDDING = "shared/embedding"
+
+
+@pytest.fixture(scope="module")
+def study(mini_env, tmp_path_factory):
+  """(workdir, the study's output)."""
+  workdir = tmp_path_factory.mktemp("study_applications")
+  result = run_cli("study", "--scale=tiny", "--seeds=1",
+                   "--variants=%s" % variants.BASELINE,
+                   "--stages=%s" % ",".join(STAGES),
+                   "--downstream_steps=%d" % STEPS,
+                   "--workdir=%s" % workdir, env=mini_env, timeout=1500)
+  assert result.returncode == 0, result.stdout[-3000:]
+  return workdir, result.stdout
+
+
+def run_dir(workdir, stage):
+  return str(workdir / "runs" / variants.BASELINE / "seed0" / stage)
+
+
+def record(workdir, stage):
+  path = workdir / "results" / variants.BASELINE / stage / "seed0.json"
+  return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("application", APPLICATIONS, ids=lambda a: a.name)
+def test_each_application_keeps_its_best_validation_checkpoint(
+    study, application):
+  workdir, _ = study
+  result = record(workdir, application.name)
+  assert result["status"] == "ok", result
+  model_dir = run_dir(workdir, application.name)
+  scores = model_dir_reader.validation_scores(model_dir)
+  start = model_dir_reader.first_step(model_dir)
+  metrics = result["metrics"]
+  assert metrics["best_step"] in scores and metrics["best_step"] > start
+  assert metrics["metrics"] == scores[metrics["best_step"]]
+  assert metrics["score"] == application.score(metrics["metrics"],
+                                               protocol.MINI_DATA)
+  assert metrics["score"] == max(application.score(s, protocol.MINI_DATA)
+                                 for step, s in scores.items() if step > start)
+
+
+@pytest.mark.parametrize("application", APPLICATIONS, ids=lambda a: a.name)
+def test_training_starts_at_the_final_pretrained_step_or_zero(study,
+                                                              application):
+  workdir, _ = study
+  final = study_module.pretraining_budget(TINY).final
+  expected = final if application.from_pretrained else 0
+  model_dir = run_dir(workdir, application.name)
+  assert model_dir_reader.checkpoint_steps(model_dir) == [
+      expected, expected + STEPS // 2, expected + STEPS]
+
+
+def test_fine_tuning_starts_from_the_pretrained_checkpoint(study):
+  workdir, output = study
+  final = study_module.pretraining_budget(TINY).final
+  pretrained, model_dir = run_dir(workdir, "pretrain"), run_dir(workdir,
+                                                                "xsum")
+  # --train_steps counts on from the pre-trained step.
+  assert "[baseline seed0 xsum] step %d/%d" % ((final + STEPS,) * 2) in output
+  start = "model.ckpt-%d" % final
+  assert (tf.train.load_variable(os.path.join(model_dir, start), EMBEDDING)
+          == tf.train.load_variable(os.path.join(pretrained, start),
+                                    EMBEDDING)).all()
+  with open(os.path.join(model_dir, "operative_config.gin")) as f:
+    config = re.sub(r"\\\n\s*", "", f.read())  # gin wraps long values
+  assert "dropout_rate = 0.1" in config
+  assert "constant_learning_rate.learning_rate = 0.0005" in config
+  assert "INIT_CHECKPOINT = '%s'" % os.path.join(pretrained, start) in config
+
+
+def test_decode_eval_scores_every_checkpoint_with_its_predictions(study):
+  workdir, _ = study
+  model_dir = run_dir(workdir, "xsum")
+  steps = model_dir_reader.checkpoint_steps(model_dir)
+  scores = model_dir_reader.validation_scores(model_dir)
+  assert sorted(scores) == steps
+  for step in steps:
+    assert set(scores[step]) == {"mini_summarization/rouge1",
+                                 "mini_summarization/rouge2",
+                                 "mini_summarization/rougeLsum"}
+    predictions = os.path.join(model_dir, model_dir_reader.EVAL_DIR,
+                               "mini_summarization_%d_predictions" % step)
+    with open(predictions) as f:  # the conftest's mini benchmark: 16
+      assert len(f.read().splitlines()) == 16
+
+
+def test_training_from_scratch_has_no_initial_checkpoint(study):
+  workdir, output = study
+  assert "[baseline seed0 wmt] step %d/%d" % (STEPS, STEPS) in output
+  with open(os.path.join(run_dir(workdir, "wmt"),
+                         "operative_config.gin")) as f:
+    assert "init_checkpoint = None" in f.read()
