@@ -7,9 +7,10 @@ steps on a fixed batch without dropout, returning the loss of each step.
 Plain SGD keeps a gradient's size in the update, so a layout bug that
 scales a gradient (a sum over a mesh axis dropped or doubled) moves the
 next loss; an adaptive optimizer such as Adafactor would normalize much of
-it away, and its slot variables double the operations to lower. Starting two runs
-from the same initial values shows whether a layout changes the computation;
-the slice shapes show which dimensions the layout really split.
+it away, and its slot variables double the operations to lower. Starting
+two runs from the same initial values shows whether a layout changes the
+computation; the slice shapes show which dimensions the layout really
+split.
 """
 import dataclasses
 

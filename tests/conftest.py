@@ -1,35 +1,19 @@
 """Fixtures shared by the tests, and how the tests are spread over workers.
 
 The suite runs on pytest-xdist workers with `--dist loadscope
---no-loadscope-reorder` (Makefile), scheduled by `VariantScopeScheduling`
-below: each test module is one unit of work, run on one worker, so an
-expensive module-scoped fixture (a trained model, a study) is built once;
-but a module's tests parametrized by a registered variant's name are one
-unit per variant, so a per-variant module fixture (the variant's mesh runs)
-is still built once while the 52 variants spread over the workers. The
+--no-loadscope-reorder` (Makefile), in the units of work of
+xdist_scheduling.py: a test module, or a module's tests of one variant.
+A module-scoped fixture (a trained model, a study, a variant's mesh runs)
+is built once, on one worker, and the variants spread over the workers. The
 units start in the order of their first test after
 `pytest_collection_modifyitems` below: those with a test marked `slow` (the
 long end-to-end runs) first, then those with module-scoped fixtures, then
 the rest, which fill the gaps.
 """
 import pytest
-from xdist.scheduler import LoadScopeScheduling
 
-from mtf_mods import variants
 import mtf_test_utils  # noqa: F401  (TF1 graph mode for every test)
-
-
-class VariantScopeScheduling(LoadScopeScheduling):
-  """loadscope, with a test parametrized by a variant's name in a unit of
-  its module and that variant: "tests/test_mesh_run.py[baseline]"."""
-
-  def _split_scope(self, nodeid):
-    scope = super()._split_scope(nodeid)
-    parameter = nodeid[nodeid.rfind("[") + 1:-1] if nodeid.endswith(
-        "]") else None
-    if parameter in variants.names():
-      return "%s[%s]" % (scope, parameter)
-    return scope
+from xdist_scheduling import VariantScopeScheduling
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -9,8 +9,9 @@ after another from a TensorFlow session on the bench's threads, and the rate
 is batches over total time (`mean_steps_per_second`: a pull from a full
 prefetch buffer takes no time, so a median would overstate it); tokens
 count batch x (inputs + targets) length, the same capacity a training
-step's tokens/s counts. In training the pipeline shares the CPU with the model, so
-the ratio of the two rates is the share of the CPU the pipeline needs.
+step's tokens/s counts. In training the pipeline shares the CPU with the
+model, so the ratio of the two rates is the share of the CPU the pipeline
+needs.
 """
 import contextlib
 import dataclasses

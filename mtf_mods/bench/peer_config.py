@@ -36,8 +36,10 @@ TORCH_ACTIVATIONS = {
     "linear": ("Identity", {}),
 }
 NORMS = {
-    "mtf_mods.sublayer_layer_norm": ("layer_norm", normalization.sublayer_layer_norm),
-    "mtf_mods.sublayer_rms_norm": ("rms_norm", normalization.sublayer_rms_norm),
+    "mtf_mods.sublayer_layer_norm": ("layer_norm",
+                                     normalization.sublayer_layer_norm),
+    "mtf_mods.sublayer_rms_norm": ("rms_norm",
+                                   normalization.sublayer_rms_norm),
 }
 ENCODER_LAYERS = ["mtf_mods.MultiHeadSelfAttention", "mtf_mods.FeedForward"]
 DECODER_LAYERS = ["mtf_mods.MultiHeadSelfAttention",

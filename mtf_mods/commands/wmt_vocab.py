@@ -3,7 +3,8 @@ import argparse
 
 from mtf_mods import cli
 
-HELP = "train the 37k WMT'14 En-De SentencePiece vocabulary on prepared TFDS data"
+HELP = ("train the 37k WMT'14 En-De SentencePiece vocabulary on prepared "
+        "TFDS data")
 
 
 def main(argv):
