@@ -9,7 +9,7 @@ Runs, each step through `mtf-mods train` in its own process as a user would
      the pre-trained checkpoint (or training from scratch for translation)
      with the scale's budget, then scoring every checkpoint (decode_eval), and
      keeping the best validation checkpoint;
-  3. the trivial baselines (`mtf_mods.tasks.mini_baselines`) on the same
+  3. the trivial baselines (`mtf_mods.tasks.mini.baselines`) on the same
      validation data with the same metrics.
 It prints one row per application (baseline, model, best step, time) and
 writes them to <workdir>/mini_bench.json. Finished steps (the final
@@ -81,8 +81,8 @@ def train_and_score(application, scale, variant, model_dir,
 
 def baseline_rows(applications):
   """One Row per application with its trivial baseline filled in."""
-  from mtf_mods.tasks import mini_baselines  # pylint: disable=g-import-not-at-top
-  from mtf_mods.tasks import mini_benchmark  # pylint: disable=g-import-not-at-top
+  from mtf_mods.tasks.mini import baselines as mini_baselines  # pylint: disable=g-import-not-at-top
+  from mtf_mods.tasks.mini import benchmark as mini_benchmark  # pylint: disable=g-import-not-at-top
   scores = mini_baselines.baseline_scores(mini_benchmark.MiniBenchmark())
   return [Row(application=a.name, task=a.task(DATA),
               metric=a.metric_name or "average", baseline_name=a.baseline,

@@ -22,7 +22,7 @@ with --pretrained_model_dir); WMT trains from scratch (stage
                  --model_dir=<dir> [--pretrained_model_dir=<pre-trained dir>]
 
 (`launches` lists them). The mini tasks' trivial baselines are
-`mtf_mods.tasks.mini_baselines`.
+`mtf_mods.tasks.mini.baselines`.
 """
 import dataclasses
 from typing import Mapping

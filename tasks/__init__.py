@@ -1,8 +1,9 @@
 """seqio tasks of mtf-mods (imported as `mtf_mods.tasks`).
 
 Importing this package registers, without generating or reading anything:
-  - the embedded offline pretraining task `mini_span_corruption` (`mini.py`)
-    and its downstream mini benchmark (`mini_benchmark.py`): mini_superglue
+  - the embedded offline pretraining task `mini_span_corruption`
+    (`mini/pretraining.py`) and its downstream mini benchmark
+    (`mini/benchmark.py`): mini_superglue
     (mixture of mini_boolq, mini_cb, mini_copa), mini_summarization,
     mini_closed_book_qa, mini_translation;
   - the paper's real tasks on prepared TFDS data: c4_v231_span_corruption and
@@ -15,20 +16,20 @@ files. Pass `--module_import=mtf_mods.tasks` to t5's `t5_mesh_transformer` to
 make the tasks available there.
 """
 from mtf_mods.tasks import c4
-from mtf_mods.tasks import mini
-from mtf_mods.tasks import mini_benchmark
 from mtf_mods.tasks import super_glue
 from mtf_mods.tasks import web_questions
 from mtf_mods.tasks import wmt
 from mtf_mods.tasks import xsum
-from mtf_mods.tasks.mini import mini_vocabulary
+from mtf_mods.tasks.mini import benchmark as mini_benchmark
+from mtf_mods.tasks.mini import pretraining
+from mtf_mods.tasks.mini.pretraining import mini_vocabulary
 from mtf_mods.tasks.text_files import register_text_files_task
 from mtf_mods.tasks.tfds_sources import check_prepared
 from mtf_mods.tasks.tfds_sources import DatasetNotPrepared
 
-TASK_NAMES = (mini.TASK_NAME,)
+TASK_NAMES = (pretraining.TASK_NAME,)
 
-mini.register_mini_task()
+pretraining.register_mini_task()
 mini_benchmark.register()
 c4.register()
 super_glue.register()

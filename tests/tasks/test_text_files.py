@@ -6,8 +6,8 @@ import pytest
 import seqio
 import tensorflow_datasets as tfds
 
-from mtf_mods.tasks import mini_corpus
 from mtf_mods.tasks import text_files
+from mtf_mods.tasks.mini import corpus as mini_corpus
 
 LENGTHS = {"inputs": 64, "targets": 16}
 VOCAB = 300

@@ -5,8 +5,8 @@ import pickle
 import pytest
 import sentencepiece as spm
 
-from mtf_mods.tasks import mini_corpus
 from mtf_mods.tasks import vocabularies
+from mtf_mods.tasks.mini import corpus as mini_corpus
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Deterministic made-up names built from syllables.
 
-The mini world (`mini_world.py`) names every person, place, company, river,
+The mini world (`world.py`) names every person, place, company, river,
 currency and creature with a `NameMaker`, so no real-world data is involved and
 a seed fully determines every name. Names are unique across one maker.
 """

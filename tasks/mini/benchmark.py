@@ -2,15 +2,15 @@
 applications, generated from the same seeded world as the pretraining corpus.
 
   mini_superglue        mixture of mini_boolq, mini_cb, mini_copa
-                        (`mini_superglue.py`), rates proportional to size
-  mini_summarization    XSum-style, ROUGE (`mini_summaries.py`)
+                        (`superglue.py`), rates proportional to size
+  mini_summarization    XSum-style, ROUGE (`summaries.py`)
   mini_closed_book_qa   WebQuestions-style, SQuAD exact match; answers only
-                        in the pretraining corpus (`mini_questions.py`)
+                        in the pretraining corpus (`questions.py`)
   mini_translation      WMT-style, English into a synthetic language, BLEU;
                         trained from scratch with its own vocabulary
-                        (`mini_translation.py`)
+                        (`translation.py`)
 
-The first three share the pretraining vocabulary (`mini.mini_vocabulary`),
+The first three share the pretraining vocabulary (`pretraining.mini_vocabulary`),
 because they fine-tune the pretrained model; the translation task gets a
 SentencePiece vocabulary trained on its own training text, as WMT gets its
 own. Preprocessors, postprocessors and metrics are t5's, as for the real
@@ -40,14 +40,14 @@ import tensorflow as tf
 
 from mtf_mods.tasks import cache
 from mtf_mods.tasks import closed_book_qa
-from mtf_mods.tasks import mini
-from mtf_mods.tasks import mini_questions
-from mtf_mods.tasks import mini_summaries
-from mtf_mods.tasks import mini_superglue
-from mtf_mods.tasks import mini_translation
-from mtf_mods.tasks import mini_world
 from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import vocabularies
+from mtf_mods.tasks.mini import pretraining
+from mtf_mods.tasks.mini import questions as mini_questions
+from mtf_mods.tasks.mini import summaries as mini_summaries
+from mtf_mods.tasks.mini import superglue as mini_superglue
+from mtf_mods.tasks.mini import translation as mini_translation
+from mtf_mods.tasks.mini import world as mini_world
 
 VERSION = 3
 SEED = 0
@@ -89,9 +89,9 @@ class MiniBenchmark:
 
   def sizes(self) -> tuple[int, int]:
     """(examples per training split, examples per validation split)."""
-    return (self.train_examples or mini.count_from_env(TRAIN_ENV, TRAIN_EXAMPLES),
+    return (self.train_examples or pretraining.count_from_env(TRAIN_ENV, TRAIN_EXAMPLES),
             self.validation_examples
-            or mini.count_from_env(VALIDATION_ENV, VALIDATION_EXAMPLES))
+            or pretraining.count_from_env(VALIDATION_ENV, VALIDATION_EXAMPLES))
 
   def key(self) -> str:
     train, validation = self.sizes()
@@ -212,7 +212,7 @@ def register(benchmark: MiniBenchmark = MiniBenchmark()) -> None:
     return seqio.FunctionDataSource(JsonLinesSplits(benchmark, task),
                                     splits=SPLITS)
 
-  vocabulary = mini.mini_vocabulary()
+  vocabulary = pretraining.mini_vocabulary()
   for task in mini_superglue.TASKS:
     labels = mini_superglue.LABEL_NAMES[task]
     pipeline.register_text_to_text_task(

@@ -1,6 +1,6 @@
 """The embedded offline pretraining task `mini_span_corruption`.
 
-The corpus is rendered from the seeded mini world (`mini_corpus.py`) and its
+The corpus is rendered from the seeded mini world (`corpus.py`) and its
 SentencePiece vocabulary (VOCAB_SIZE pieces + 100 sentinels) is trained on the
 training split; both are generated on first use (the first dataset or
 vocabulary access), not at registration, below `cache.cache_dir()`:
@@ -29,9 +29,9 @@ from typing import Optional
 import seqio
 
 from mtf_mods.tasks import cache
-from mtf_mods.tasks import mini_corpus
 from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import vocabularies
+from mtf_mods.tasks.mini import corpus as mini_corpus
 
 TASK_NAME = "mini_span_corruption"
 VOCAB_SIZE = 2000

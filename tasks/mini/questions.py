@@ -17,8 +17,8 @@ size is fixed by the world, not chosen.
 """
 import random
 
-from mtf_mods.tasks import mini_corpus
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import corpus as mini_corpus
+from mtf_mods.tasks.mini import world as mini_world
 
 VALIDATION_FRACTION = 0.25
 POPULAR_PEOPLE = 100

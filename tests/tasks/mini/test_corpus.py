@@ -1,8 +1,8 @@
 """Tests of the mini corpus: determinism, splits, and that it tells the truth."""
 import re
 
-from mtf_mods.tasks import mini_corpus
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import corpus as mini_corpus
+from mtf_mods.tasks.mini import world as mini_world
 
 
 def _write(directory, train=300, validation=60, seed=0):

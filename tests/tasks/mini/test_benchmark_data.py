@@ -5,12 +5,12 @@ import random
 
 import pytest
 
-from mtf_mods.tasks import mini_benchmark
-from mtf_mods.tasks import mini_corpus
-from mtf_mods.tasks import mini_questions
-from mtf_mods.tasks import mini_superglue
-from mtf_mods.tasks import mini_translation
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import benchmark as mini_benchmark
+from mtf_mods.tasks.mini import corpus as mini_corpus
+from mtf_mods.tasks.mini import questions as mini_questions
+from mtf_mods.tasks.mini import superglue as mini_superglue
+from mtf_mods.tasks.mini import translation as mini_translation
+from mtf_mods.tasks.mini import world as mini_world
 
 SMALL = dict(train_examples=300, validation_examples=60)
 

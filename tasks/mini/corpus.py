@@ -1,7 +1,7 @@
 """Writes the mini pretraining corpus: documents rendered from the mini world.
 
 `write_corpus(directory, num_train_docs, num_validation_docs, seed)` builds
-`mini_world.make_world(seed)` and renders documents (`mini_documents.py`) one
+`mini_world.make_world(seed)` and renders documents (`documents.py`) one
 per line into `train.txt` and `validation.txt`. Train and validation documents
 come from two separate random streams over the same world, and a validation
 document identical to a training one is skipped, so the validation split holds
@@ -14,8 +14,8 @@ import itertools
 import os
 import random
 
-from mtf_mods.tasks import mini_documents
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import documents as mini_documents
+from mtf_mods.tasks.mini import world as mini_world
 
 CORPUS_VERSION = 1
 

@@ -7,8 +7,8 @@ from t5.models import mesh_transformer
 import tensorflow_datasets as tfds
 
 import mtf_mods.tasks  # noqa: F401  (registers the tasks)
-from mtf_mods.tasks import mini_baselines
-from mtf_mods.tasks import mini_benchmark
+from mtf_mods.tasks.mini import baselines as mini_baselines
+from mtf_mods.tasks.mini import benchmark as mini_benchmark
 
 LENGTHS = {"inputs": 128, "targets": 32}
 

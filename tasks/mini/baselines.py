@@ -15,9 +15,9 @@ import collections
 import seqio
 from t5.data import postprocessors as t5_postprocessors
 
-from mtf_mods.tasks import mini_benchmark
-from mtf_mods.tasks import mini_superglue
-from mtf_mods.tasks import mini_translation
+from mtf_mods.tasks.mini import benchmark as mini_benchmark
+from mtf_mods.tasks.mini import superglue as mini_superglue
+from mtf_mods.tasks.mini import translation as mini_translation
 
 NAMES = {
     "mini_boolq": "majority class", "mini_cb": "majority class",

@@ -1,7 +1,7 @@
 """Tests of the seeded mini world."""
 import pytest
 
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import world as mini_world
 
 
 def test_same_seed_gives_the_same_world():

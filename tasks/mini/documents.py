@@ -10,8 +10,8 @@ corpus holds. `random_document` picks a kind and a subject and renders it.
 """
 import random
 
-from mtf_mods.tasks import mini_text as text
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import text
+from mtf_mods.tasks.mini import world as mini_world
 
 _FILLERS = (
     "Little else is known about those years.",

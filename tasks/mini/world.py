@@ -2,12 +2,12 @@
 
 `make_world(seed)` builds countries, cities, rivers, companies, creature
 species and families of people, all named with made-up syllable names
-(`mini_names.py`). Everything is drawn from one `random.Random(seed)` stream in
+(`names.py`). Everything is drawn from one `random.Random(seed)` stream in
 a fixed order, so a seed fully determines the world (no global random state,
 no `hash()`).
 
 The world is the single source of truth for everything the kit generates from
-it: the pretraining corpus (`mini_corpus.py`) renders its facts into English
+it: the pretraining corpus (`corpus.py`) renders its facts into English
 text, and later tasks (classification, summarisation, closed-book QA,
 translation) can ask the same world questions whose answers the corpus holds.
 Entities refer to each other by their unique names.
@@ -15,7 +15,7 @@ Entities refer to each other by their unique names.
 import dataclasses
 import random
 
-from mtf_mods.tasks import mini_names
+from mtf_mods.tasks.mini import names as mini_names
 
 PRESENT_YEAR = 2000
 

@@ -36,8 +36,8 @@ is decided by the caller's random stream.
 import random
 import typing
 
-from mtf_mods.tasks import mini_text as text
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import text
+from mtf_mods.tasks.mini import world as mini_world
 
 TASKS = ("mini_boolq", "mini_cb", "mini_copa")
 # Label names by class id, as TFDS super_glue/{boolq,cb,copa} define them.

@@ -17,8 +17,8 @@ and "summary".
 """
 import random
 
-from mtf_mods.tasks import mini_text as text
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import text
+from mtf_mods.tasks.mini import world as mini_world
 
 _SEASONS = ("spring", "summer", "autumn", "winter")
 _FILLERS = (

@@ -27,9 +27,9 @@ Examples are {"en": sentence, "<code>": translation} with the target code
 import dataclasses
 import random
 
-from mtf_mods.tasks import mini_names
-from mtf_mods.tasks import mini_text as text
-from mtf_mods.tasks import mini_world
+from mtf_mods.tasks.mini import names as mini_names
+from mtf_mods.tasks.mini import text
+from mtf_mods.tasks.mini import world as mini_world
 
 TARGET_CODE = "xx"
 
