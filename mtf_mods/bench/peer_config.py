@@ -24,6 +24,7 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
 from mtf_mods import model_graph
+from mtf_mods.layers import dimensions
 from mtf_mods.layers.sublayers import normalization
 from mtf_mods.layers.transformer_layers import attention
 from mtf_mods.layers.transformer_layers import feed_forward
@@ -161,8 +162,9 @@ def peer_config(gin_files, gin_params, vocab_size):
     query = _first(variables, "MultiHeadSelfAttention/q/kernel")
     ffn = _first(variables, "FeedForward/wi/kernel")
     return PeerConfig(
-        vocab_size=embedding["vocab"], d_model=embedding["d_model"],
-        d_ff=ffn["d_ff"], d_kv=query["d_kv"], num_heads=query["heads"],
+        vocab_size=embedding[dimensions.VOCAB],
+        d_model=embedding[dimensions.D_MODEL], d_ff=ffn[dimensions.D_FF],
+        d_kv=query[dimensions.D_KV], num_heads=query[dimensions.HEADS],
         encoder_layers=_blocks(variables, "encoder"),
         decoder_layers=_blocks(variables, "decoder"),
         num_buckets=_setting(attention.MultiHeadSelfAttention,
