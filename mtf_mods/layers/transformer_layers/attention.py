@@ -236,7 +236,10 @@ class MultiHeadEncDecAttention(_Attention):
       if context.mode == "first_part":
         context.record_constant_state((k, v, memory_length))
     bias = None
-    if (isinstance(context.sequence_id, mtf.Tensor)
+    # While decoding, mtf sets sequence_id to the int 1 (every decoded
+    # position belongs to sequence 1): the encoder's padding (id 0) must
+    # still be hidden.
+    if (context.sequence_id is not None
         and isinstance(context.encoder_sequence_id, mtf.Tensor)):
       bias = visibility_bias(
           mtf.equal(context.sequence_id, context.encoder_sequence_id),
