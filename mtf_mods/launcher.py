@@ -45,6 +45,7 @@ from mtf_mods import protocol
 from mtf_mods import scales
 from mtf_mods import variants
 from mtf_mods.layers import dimensions
+from mtf_mods.layers.vocabulary import clusters
 
 FLAGS = flags.FLAGS
 KIT_TASKS_MODULE = "mtf_mods.tasks"
@@ -172,10 +173,11 @@ def configure():
   if FLAGS.seed is not None:
     params += ["mtf_mods.train_with_progress.seed = %d" % FLAGS.seed,
                "mesh_train_dataset_fn.seed = %d" % FLAGS.seed]
-  params += list(FLAGS.gin_param or [])
-  description = "variant %s at scale %s" % (variant.name, scale.name)
   vocabulary = seqio.get_mixture_or_task(task).output_features[
       "targets"].vocabulary
+  params.append(clusters.vocab_size_binding(vocabulary.vocab_size))
+  params += list(FLAGS.gin_param or [])
+  description = "variant %s at scale %s" % (variant.name, scale.name)
   size = model_graph.measure(files, params, vocabulary.vocab_size)
   model_dir_guard.check(FLAGS.model_dir, size.signature, description)
   FLAGS.gin_file = files

@@ -15,6 +15,7 @@ paper's models the matrix products are well over 99% of the count.
 import dataclasses
 import types
 
+import gin
 import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
 import numpy as np
@@ -22,6 +23,7 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
 from mtf_mods.layers import dimensions
+from mtf_mods.layers.vocabulary import clusters
 
 TRAIN = "train"
 
@@ -55,6 +57,17 @@ def batch_size():
   return max(1, value // sequence_lengths()["inputs"])
 
 
+def make_model(vocab_size, mesh_shape="", layout_rules=""):
+  """The gin-configured Bitransformer for a vocabulary of `vocab_size` ids
+  (padded by the model to a multiple of 128), which is also bound to the
+  gin macro VOCAB_SIZE that the adaptive layers' clusters read."""
+  with gin.unlock_config():
+    gin.parse_config(clusters.vocab_size_binding(vocab_size))
+  return transformer.make_bitransformer(
+      input_vocab_size=vocab_size, output_vocab_size=vocab_size,
+      layout=layout_rules, mesh_shape=mesh_shape)
+
+
 def build_training_graph(vocab_size, batch, lengths, mesh_shape="",
                          layout_rules="", features=None):
   """Builds loss and gradients of the gin-configured bitransformer.
@@ -62,7 +75,7 @@ def build_training_graph(vocab_size, batch, lengths, mesh_shape="",
   Must run inside a `tf.Graph().as_default()` block with the config parsed.
 
   Args:
-    vocab_size: vocabulary size (padded by the model to a multiple of 128).
+    vocab_size: vocabulary size (`make_model`).
     batch: sequences per batch.
     lengths: {"inputs": n, "targets": m}.
     mesh_shape, layout_rules: what some layers consult to lay themselves out.
@@ -70,9 +83,7 @@ def build_training_graph(vocab_size, batch, lengths, mesh_shape="",
   """
   graph = mtf.Graph()
   mesh = mtf.Mesh(graph, "mesh")
-  model = transformer.make_bitransformer(
-      input_vocab_size=vocab_size, output_vocab_size=vocab_size,
-      layout=layout_rules, mesh_shape=mesh_shape)
+  model = make_model(vocab_size, mesh_shape, layout_rules)
   batch_dim = dimensions.dimension(dimensions.BATCH, batch)
   mtf_features = {}
   for key in ("inputs", "targets"):

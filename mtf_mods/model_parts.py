@@ -2,8 +2,8 @@
 
 A Mesh TensorFlow Bitransformer is assembled from parts that gin chooses: the
 model and stack classes, the TransformerLayers of each stack, the sublayer
-functions a LayerStack runs around every layer and at its ends, and the
-vocabulary embedding class. Each part names the Python module that defines
+functions a LayerStack runs around every layer and at its ends, the
+vocabulary embedding class and a stack's own loss function, if any. Each part names the Python module that defines
 it, which tells the kit's two implementations apart: the kit's models
 (gin/models/) are made of mtf_mods TransformerLayers, the authors' released
 configs (gin/reference/) of mesh_tensorflow's alone.
@@ -13,6 +13,7 @@ import dataclasses
 from mesh_tensorflow.transformer import transformer
 
 from mtf_mods import gin_config
+from mtf_mods import model_graph
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,8 +23,8 @@ class ModelParts:
   Attributes:
     layers: the class of every TransformerLayer in the encoder and decoder
       stacks (the layers of a nested stack included, not the nested stack).
-    others: the model, stack and vocabulary embedding classes and the
-      sublayer functions.
+    others: the model, stack and vocabulary embedding classes, the
+      sublayer functions and the stacks' loss functions.
   """
   layers: frozenset
   others: frozenset
@@ -38,6 +39,8 @@ def of_model(model):
   layers, others = set(), {type(model)}
   for unitransformer in (model.encoder, model.decoder):
     others.add(type(unitransformer))
+    if unitransformer._loss_fn:  # pylint: disable=protected-access
+      others.add(unitransformer._loss_fn)  # pylint: disable=protected-access
     _collect_stack(unitransformer.layer_stack, layers, others)
   # Looked up when the model is called; the parsed config decides it.
   others.add(transformer.get_vocab_embedding_cls())
@@ -64,5 +67,4 @@ def of_config(gin_files, vocab_size, gin_params=()):
   Only builds the model's Python objects (milliseconds), not its graph.
   """
   with gin_config.parsed(gin_files, gin_params):
-    return of_model(transformer.make_bitransformer(
-        input_vocab_size=vocab_size, output_vocab_size=vocab_size))
+    return of_model(model_graph.make_model(vocab_size))

@@ -168,3 +168,26 @@ def test_seed_fixes_the_initialization(trained, mini_env, tmp_path):
     kernels.append(initial_kernel(model_dir))
   assert (kernels[0] == kernels[1]).all()
   assert not (kernels[0] == kernels[2]).all()
+
+
+def test_decode_eval_beam_searches_an_adaptive_softmax_model(mini_env,
+                                                             tmp_path):
+  """The decode_eval stage on a variant with its own head, loss and
+  clusters (sized by the launcher's VOCAB_SIZE), by beam search of width 4:
+  the trained checkpoint scored, every validation example decoded."""
+  model_dir = str(tmp_path / "adaptive_softmax")
+  common = ["--variant=adaptive_softmax", "--scale=tiny",
+            "--task=mini_translation", "--model_dir=" + model_dir]
+  result = run_cli("train", *common, "--stage=train_from_scratch",
+                   "--train_steps=2", env=mini_env)
+  assert result.returncode == 0, result.stderr[-3000:]
+  result = run_cli("train", *common, "--stage=decode_eval",
+                   "--gin_param=Bitransformer.decode.beam_size = 4",
+                   env=mini_env)
+  assert result.returncode == 0, result.stderr[-3000:]
+  scores = model_dir_reader.validation_scores(model_dir)
+  assert set(scores[2]) == {"mini_translation/bleu"}
+  predictions = os.path.join(model_dir, model_dir_reader.EVAL_DIR,
+                             "mini_translation_2_predictions")
+  with open(predictions) as f:  # the conftest's mini benchmark: 16
+    assert len(f.read().splitlines()) == 16

@@ -75,29 +75,35 @@ IN_TABLE1 = [v.name for v in variants.VARIANTS if v.in_table1]
 @pytest.mark.parametrize("name", IN_TABLE1)
 def test_paper_scale_parameters_round_to_table1(name):
   """Table 1 prints Params in millions; a documented params_note is the only
-  way out, and only for a count that really does not round to it."""
+  way out, only for a count that really does not round to it, and only with
+  the count of the release's own config, which test_reference_configs
+  checks."""
   variant = variants.get(name)
   parameters = size_at("paper", variant).parameters
   printed = paper.table1()[variant.table1_row]["Params"]
   if variant.params_note:
     assert round(parameters / 1e6) != printed / 1e6, "stale params_note"
-    assert parameters == pytest.approx(printed, rel=0.01)
+    assert "released" in variant.params_note
   else:
     assert round(parameters / 1e6) == printed / 1e6
 
 
-SAME_OPS_AS_BASELINE = [
-    v.name for v in variants.VARIANTS
-    if v.in_table1 and paper.table1()[v.table1_row]["Ops"]
-    == paper.table1()[BASELINE.table1_row]["Ops"]]
+OPS_TOLERANCE = 0.01
 
 
-@pytest.mark.parametrize("name", SAME_OPS_AS_BASELINE)
-def test_flops_equal_the_baselines_where_table1_ops_do(name):
-  """Table 1 gives these rows the baseline's 11.1T Ops (printed to 0.5%)."""
-  ratio = (size_at("paper", variants.get(name)).flops_per_step
+@pytest.mark.parametrize("name", IN_TABLE1)
+def test_flops_ratio_is_table1s_ops_ratio(name):
+  """Our FLOPs over the baseline's against Table 1's Ops over the Vanilla
+  Transformer's (printed to 0.5%); a flops_note is the only way out."""
+  variant = variants.get(name)
+  ratio = (size_at("paper", variant).flops_per_step
            / size_at("paper").flops_per_step)
-  assert ratio == pytest.approx(1.0, abs=0.01)
+  table1 = paper.table1()
+  paper_ratio = (table1[variant.table1_row]["Ops"]
+                 / table1[BASELINE.table1_row]["Ops"])
+  within = abs(ratio - paper_ratio) <= OPS_TOLERANCE
+  assert within != bool(variant.flops_note), (ratio, paper_ratio,
+                                              variant.flops_note)
 
 
 # ---------------------------------------------------------------------------

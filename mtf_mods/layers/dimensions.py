@@ -22,6 +22,10 @@ EXPERTS = "experts"
 D_KV = "d_kv"
 D_MODEL = "d_model"
 BUCKETS = "buckets"  # relative-position buckets of the attention bias
+D_EMBEDDING = "d_embedding"  # inner size of a factorized or adaptive embedding
+VOCAB_CLUSTER = "vocab_cluster"  # one adaptive cluster's ids; never split
+SOFTMAXES = "softmaxes"  # components of a mixture of softmaxes
+D_MODEL_IN = "d_model_in"  # d_model as input of a d_model x d_model weight
 
 # Mesh axes and the default layout (t5's utils.run default without the
 # ensemble axis): data parallel over "batch", model parallel over "model".

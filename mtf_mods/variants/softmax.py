@@ -1,10 +1,42 @@
 """Softmax heads (Narang et al. 2021, Sec. 2.6): adaptive softmax, with and
 without projection, and the mixture of softmaxes. Their layers enter at the
-softmax head (mtf_mods.layers).
+softmax head (mtf_mods.layers.vocabulary)."""
+from mtf_mods.variants.variant import Variant
 
-No row of this family has landed yet.
-"""
+FAMILY = "softmax"
 
-FAMILY = 'softmax'
+CLUSTERS = ("Clusters of 2,500 / 6,000 / 23,500 / 128 ids at paper scale, "
+            "the last the sentinels and padding; at other scales the same "
+            "fractions of the vocabulary's pieces, sentinels and padding "
+            "last (mtf_mods.adaptive_clusters). Tied to the input "
+            "embedding; no label smoothing (the release turns it off). "
+            "Its loss is the exact cross-entropy of the distribution the "
+            "head defines (Grave et al. 2017). The release's loss "
+            "(mtf 0.1.21) computes a tail cluster with length projection "
+            "factor f < 1 only for its first ceil(f x length) targets of "
+            "each sequence, drops the rest and weighs the kept ones about "
+            "1/f times more; mtf_mods.adaptive_softmax_loss."
+            "length_projection = \"release\" selects it. ")
 
-VARIANTS = ()
+VARIANTS = (
+    Variant("adaptive_softmax", "Adaptive softmax", FAMILY,
+            CLUSTERS + "Embeddings of 768 / 256 / 64 / 768 dimensions at "
+            "paper scale (the same fractions of d_model elsewhere) and the "
+            "release's length projection factor 0.25 on the tail clusters "
+            "(release: adaptive_softmax.gin)."),
+    Variant("adaptive_softmax_no_projection",
+            "Adaptive softmax without projection", FAMILY,
+            CLUSTERS + "Every cluster d_model wide "
+            "(release: adaptive_softmax_no_projection.gin).",
+            flops_note=(
+                "The kit's loss is the exact cross-entropy, so it computes "
+                "every tail cluster's softmax at every position: FLOPs "
+                "ratio 1.000. The release computes them at the first "
+                "quarter of the positions (length projection 0.25; its "
+                "config on mtf's layers: 0.978), which Table 1's Ops "
+                "(10.8T, 0.973) reflect. "
+                "mtf_mods.adaptive_softmax_loss.length_projection = "
+                "\"release\" selects the release's loss.")),
+    Variant("mixture_of_softmaxes", "Mixture of softmaxes", FAMILY,
+            "15 softmaxes (App. B; release: mixture_of_softmax.gin)."),
+)

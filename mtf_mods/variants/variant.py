@@ -23,6 +23,9 @@ class Variant:
     optimizer: gin/optimizers/<optimizer>/<stage>.gin.
     params_note: why the paper-scale parameter count does not round to
       Table 1's Params ("" when it does; the tests check both ways).
+    flops_note: why the paper-scale FLOPs ratio to the baseline departs
+      from Table 1's Ops ratio by more than 0.01 ("" when it does not;
+      the tests check both ways).
     no_reference: why there is no `gin/reference/<name>.gin` ("" when there
       is one; the tests check both ways).
   """
@@ -32,6 +35,7 @@ class Variant:
   notes: str = ""
   optimizer: str = "adafactor"
   params_note: str = ""
+  flops_note: str = ""
   no_reference: str = ""
 
   @property

@@ -17,4 +17,8 @@ Tying and untying the three embeddings needs no layer: mtf's
 
 Importing this package registers every class with gin.
 """
+from mtf_mods.layers.vocabulary import adaptive_input
+from mtf_mods.layers.vocabulary import adaptive_softmax
 from mtf_mods.layers.vocabulary import clusters
+from mtf_mods.layers.vocabulary import factorized
+from mtf_mods.layers.vocabulary import mixture_of_softmaxes

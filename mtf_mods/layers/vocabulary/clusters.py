@@ -26,6 +26,14 @@ PAPER_PIECES = 32000      # SentencePiece pieces of the paper's vocabulary
 SENTINELS = 100           # T5's extra ids, after the pieces
 VOCAB_DIVISOR = 128       # mtf pads the vocabulary to a multiple of this
 PAPER_D_MODEL = 768
+# The gin macro holding the task vocabulary's size before padding; the
+# launcher and `model_graph` bind it wherever they build a model.
+VOCAB_SIZE_MACRO = "VOCAB_SIZE"
+
+
+def vocab_size_binding(vocab_size):
+  """The gin binding of `VOCAB_SIZE_MACRO` for a vocabulary of that size."""
+  return "%s = %d" % (VOCAB_SIZE_MACRO, vocab_size)
 
 
 def padded(vocab_size):
