@@ -39,8 +39,9 @@ def of_model(model):
   layers, others = set(), {type(model)}
   for unitransformer in (model.encoder, model.decoder):
     others.add(type(unitransformer))
-    if unitransformer._loss_fn:  # pylint: disable=protected-access
-      others.add(unitransformer._loss_fn)  # pylint: disable=protected-access
+    loss_fn = getattr(unitransformer, "_loss_fn", None)
+    if loss_fn:
+      others.add(loss_fn)
     _collect_stack(unitransformer.layer_stack, layers, others)
   # Looked up when the model is called; the parsed config decides it.
   others.add(transformer.get_vocab_embedding_cls())

@@ -40,3 +40,17 @@ def test_a_nested_stack_gives_its_layers_and_sublayers():
   assert transformer.sublayer_rezero in parts.others
   assert parts.modules() >= {"mesh_tensorflow.transformer.transformer",
                              "mesh_tensorflow.transformer.transformer_layers"}
+
+
+def test_a_stacks_loss_function_and_embedding_are_parts():
+  """The adaptive softmax brings its embedding class and its own loss."""
+  kit = model_parts.of_config(["models/adaptive_softmax.gin", TINY.gin_file],
+                              TINY.vocab_size)
+  release = model_parts.of_config(
+      ["reference/adaptive_softmax.gin", TINY.gin_file], TINY.vocab_size)
+  assert {part.__name__ for part in kit.others
+          if part.__module__ == "mtf_mods.layers.vocabulary.adaptive_softmax"
+          } == {"AdaptiveSoftmax", "adaptive_softmax_loss"}
+  assert {part.__name__ for part in release.others
+          if part.__module__ == "mesh_tensorflow.transformer.adaptive_softmax"
+          } == {"AdaptiveSoftmaxVocabEmbedding", "adaptive_softmax_loss_fn"}
