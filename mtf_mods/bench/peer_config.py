@@ -13,6 +13,14 @@ TORCH_ACTIVATIONS), a gated FFN (the GLU family), RMS norm over all channels
 in place of layer norm, and the sizes (depth, d_ff, heads). Sizes, biases and
 gating are read from the kit's own training graph, so the peer is built from
 what the kit trains, not from a second list of variants.
+
+Everything else is refused (NoPeer, naming what differs): other layers or
+sublayers, relative attention other than one bias per stack, a layer stack
+class other than mtf's LayerStack (block sharing: HF T5 has its own weights
+in every block), a vocabulary embedding class other than mtf's
+VocabEmbedding (factorized or adaptive embeddings, adaptive softmax, mixture
+of softmaxes), a stack's own loss function (Unitransformer.loss_fn), and
+embeddings not all three tied (HF T5 ties them).
 """
 import dataclasses
 import inspect
@@ -87,6 +95,33 @@ def _setting(configurable, selector, parameter):
     return inspect.signature(configurable).parameters[parameter].default
 
 
+def _scoped_setting(configurable, selector, parameter, scope):
+  """What `selector.parameter` is in gin scope `scope` (mtf builds each
+  stack in its own: "encoder", "decoder"), else unscoped, else the default."""
+  try:
+    return gin.query_parameter("%s/%s.%s" % (scope, selector, parameter))
+  except ValueError:
+    return _setting(configurable, selector, parameter)
+
+
+def _require(value, wanted, what, instead):
+  """NoPeer naming `what` and the configurable `value` refers to, unless it
+  is `wanted` (mtf's own part, the one HF T5 has).
+
+  Args:
+    value: a gin reference (`@name`) or an unbound parameter's default.
+    wanted: the Python object HF T5 matches.
+    what, instead: the part, and what HF T5 has in its place.
+  """
+  if isinstance(value, gin.config.ConfigurableReference):
+    if value.configurable.wrapped is wanted:
+      return
+    value = value.selector
+  elif value is wanted:
+    return
+  raise NoPeer("%s %s, not %s" % (what, value, instead))
+
+
 def _selectors(name):
   """The configurables a list binding refers to; [] if unbound."""
   try:
@@ -103,6 +138,11 @@ def _check_structure():
     if layers != expected:
       raise NoPeer("%s layers %s, not the baseline's" % (
           stack, ", ".join(layers)))
+    _require(_scoped_setting(transformer.make_layer_stack,
+                             "transformer.make_layer_stack", "layer_stack_cls",
+                             stack),
+             transformer.LayerStack, "%s layer stack" % stack,
+             "mtf's LayerStack (one set of weights per block)")
   per_layer = _selectors("transformer.LayerStack.sublayers_per_layer")
   final = _selectors("transformer.LayerStack.sublayers_final")
   if (per_layer[1:] != SUBLAYERS or per_layer[0] not in NORMS
@@ -118,6 +158,15 @@ def _check_structure():
   if relative != "shared_bias":
     raise NoPeer("relative attention %r (HF shares one bias per stack)"
                  % relative)
+  # looked up when the model is called, outside the stacks' scopes
+  _require(_setting(transformer.get_vocab_embedding_cls,
+                    "transformer.get_vocab_embedding_cls", "cls"),
+           transformer.VocabEmbedding, "vocabulary embedding",
+           "mtf's VocabEmbedding (a d_model x vocab matrix and a softmax)")
+  for stack in ("encoder", "decoder"):
+    _require(_scoped_setting(transformer.Unitransformer,
+                             "transformer.Unitransformer", "loss_fn", stack),
+             None, "%s loss_fn" % stack, "mtf's cross-entropy")
   for configurable, parameter, wanted in (
       (transformer.Unitransformer, "positional_embedding", False),
       (transformer.Unitransformer, "shared_embedding_and_softmax_weights",

@@ -3,17 +3,26 @@
 In order: the machine's matmul peak; for each variant its training step,
 timed in alternating rounds with its PyTorch peer (when it has one) and the
 peak matmul, so the kit/peer ratio and the utilisation compare steps made
-under the same machine load; the input pipeline against the tokens/s
-training consumes; the baseline's scaling sweeps, every point in the same
-rounds so their step times compare under one load. Returns the table rows
-(table.COLUMNS) and, where the study's speed targets apply, one line per
-target with what was reached.
+under the same machine load; the input pipeline against the tokens/s the
+baseline's step consumes; the baseline's scaling sweeps, every point in the
+same rounds so their step times compare under one load. Returns the table
+rows (table.COLUMNS) and, where the study's speed targets apply, one line
+per target with what was reached.
+
+The baseline is always measured, first when it was not asked for: every
+variant row's `over_baseline` is its steps/s over the baseline's in this
+run (each variant is timed in its own rounds, so a change of machine load
+between them shows in the ratio; `peak_fraction`, against the matmul of the
+same rounds, allows for it), and `paper_over_baseline` the same ratio in
+Table 1's Step/s, measured at the paper's scale and on its hardware (empty
+for a variant outside Table 1).
 """
 import contextlib
 import dataclasses
 import sys
 
 from mtf_mods import gin_files
+from mtf_mods import paper
 from mtf_mods import protocol
 from mtf_mods import scales
 from mtf_mods import variants
@@ -63,17 +72,27 @@ class Bench:
         self.threads, grappler=options.grappler, xla=options.xla)
     self.rows = []
     self.matmul_size = None
-    self.training = None  # the variant row the input pipeline is compared with
+    self.training = None  # the baseline's row: the pipeline's reference
 
   def gin_files(self, variant_name):
     return gin_files.stage_gin_files(variants.get(variant_name), self.scale,
                                      protocol.PRETRAIN_STAGE)
 
+  def variant_names(self):
+    """The requested variants; the baseline first if it is not one."""
+    requested = tuple(self.options.variants)
+    if variants.BASELINE in requested:
+      return requested
+    return (variants.BASELINE,) + requested
+
   def run(self):
     self.rows.append(self.machine_row())
     self.measure_peak()
-    for name in self.options.variants:
-      self.rows.append(self.measure_variant(name))
+    measured = [self.measure_variant(name) for name in self.variant_names()]
+    compare_with_baseline(measured)
+    self.rows.extend(measured)
+    self.training = next(row for row in measured
+                         if row["name"] == variants.BASELINE)
     if self.options.pipeline:
       self.rows.append(self.measure_pipeline())
     if self.options.sweeps:
@@ -160,10 +179,10 @@ class Bench:
         why_not = ["no HuggingFace T5 peer: %s" % e]
     _log("timing %s%s" % (name, " and its PyTorch peer" if peer else ""))
     (row, notes), = self.time_kits([(files, None, None)], peer)
+    if name not in self.options.variants:
+      notes.insert(0, "not requested: the reference of over_baseline")
     row.update(section="variant", name=name,
                notes="; ".join((why_not if peer is None else []) + notes))
-    if self.training is None or name == variants.BASELINE:
-      self.training = row
     return row
 
   def measure_pipeline(self):
@@ -225,6 +244,23 @@ class Bench:
           notes="%s x%g; step time x%.2f of the scale's; %s" % (
               quantity, factor, base_row["steps_per_s"] / row["steps_per_s"],
               notes[0])))
+
+
+def compare_with_baseline(rows):
+  """Sets over_baseline and paper_over_baseline in the variant rows.
+
+  Args:
+    rows: the variant rows of one run, the baseline's among them.
+  """
+  baseline = next(row for row in rows if row["name"] == variants.BASELINE)
+  table1 = paper.table1()
+  vanilla = table1[variants.get(variants.BASELINE).table1_row]["Step/s"]
+  for row in rows:
+    row["over_baseline"] = row["steps_per_s"] / baseline["steps_per_s"]
+    variant = variants.get(row["name"])
+    if variant.in_table1:
+      row["paper_over_baseline"] = (
+          table1[variant.table1_row]["Step/s"] / vanilla)
 
 
 def target_lines(rows, scale_name):

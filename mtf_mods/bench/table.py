@@ -4,7 +4,9 @@ Every row has the same columns; a cell that does not apply to a row's
 section is empty. Sections:
   machine         the CPU, threads, library versions and date
   peak            the fastest fp32 matmul (GFLOP/s): this machine's limit
-  variant         a variant's training step, and its PyTorch peer's
+  variant         a variant's training step, its PyTorch peer's, and its
+                  speed relative to the baseline's: in this run and in
+                  the paper's Table 1 (the baseline is always measured)
   input_pipeline  batches of the pre-training task, against training's need
   length_sweep    the baseline's step at other sequence lengths
   batch_sweep     the baseline's step at other batch sizes
@@ -16,25 +18,29 @@ import os
 COLUMNS = (
     "section",
     "name",
-    "params",             # trainable parameters of the kit's model
-    "batch",              # sequences per step
-    "inputs",             # inputs length
-    "targets",            # targets length
+    "params",               # trainable parameters of the kit's model
+    "batch",                # sequences per step
+    "inputs",               # inputs length
+    "targets",              # targets length
     "steps_per_s",
-    "tokens_per_s",       # batch x (inputs + targets) x steps/s
-    "first_step_s",       # graph build / model set-up plus the first step
-    "gflop_per_s",        # model FLOPs per step x steps/s
-    "peak_fraction",      # gflop_per_s / the matmul's, in the same rounds
-    "peer_tokens_per_s",  # the HuggingFace PyTorch T5 of the same config
-    "kit_over_peer",      # tokens_per_s / peer_tokens_per_s
-    "over_training",      # input pipeline tokens/s / the training step's
+    "tokens_per_s",         # batch x (inputs + targets) x steps/s
+    "first_step_s",         # graph build / model set-up plus the first step
+    "gflop_per_s",          # model FLOPs per step x steps/s
+    "peak_fraction",        # gflop_per_s / the matmul's, in the same rounds
+    "peer_tokens_per_s",    # the HuggingFace PyTorch T5 of the same config
+    "kit_over_peer",        # tokens_per_s / peer_tokens_per_s
+    "over_baseline",        # steps_per_s / the baseline's in the same run
+    "paper_over_baseline",  # Table 1's Step/s of the variant's row / the
+                            # Vanilla Transformer's (empty outside Table 1)
+    "over_training",        # input pipeline tokens/s / the training step's
     "notes",
 )
 
 _PRINTED = {
     "steps_per_s": "%.2f", "tokens_per_s": "%.0f", "first_step_s": "%.1f",
     "gflop_per_s": "%.1f", "peer_tokens_per_s": "%.0f",
-    "kit_over_peer": "%.2fx", "over_training": "%.1fx",
+    "kit_over_peer": "%.2fx", "over_baseline": "%.2fx",
+    "paper_over_baseline": "%.2fx", "over_training": "%.1fx",
 }
 _PERCENT = ("peak_fraction",)
 

@@ -11,8 +11,8 @@ from mtf_test_utils import call_cli, run_cli
 EXPECTED_COLUMNS = [
     "section", "name", "params", "batch", "inputs", "targets",
     "steps_per_s", "tokens_per_s", "first_step_s", "gflop_per_s",
-    "peak_fraction", "peer_tokens_per_s", "kit_over_peer", "over_training",
-    "notes"]
+    "peak_fraction", "peer_tokens_per_s", "kit_over_peer", "over_baseline",
+    "paper_over_baseline", "over_training", "notes"]
 
 
 def test_bench_prints_and_writes_the_table(mini_env, tmp_path):
@@ -47,6 +47,13 @@ def test_bench_prints_and_writes_the_table(mini_env, tmp_path):
                  "kit_over_peer"):
     assert float(variant[column]) > 0, column
   assert "HF T5 2+2 layers" in variant["notes"]
+  # the baseline is its own reference, here and in Table 1
+  assert float(variant["over_baseline"]) == 1.0
+  assert float(variant["paper_over_baseline"]) == 1.0
+  variant_line, = [line for line in printed if line.startswith("variant")]
+  for column in ("over_baseline", "paper_over_baseline"):
+    start = printed[0].index(" %s " % column) + 1
+    assert variant_line[start:].startswith("1.00x "), column
 
   pipeline, = by_section["input_pipeline"]
   assert pipeline["name"] == "mini_span_corruption"

@@ -13,24 +13,55 @@ from mtf_mods.bench import peer_config
 from mtf_mods.bench import torch_peer
 
 TINY = scales.get("tiny")
-# Every registered variant has a HuggingFace T5 peer but these, each with
-# what its NoPeer message names: the sublayer or layer HF T5 cannot express.
+# Every registered variant has a HuggingFace T5 peer but these and the
+# families below, each with what its NoPeer message names: the sublayer or
+# layer HF T5 cannot express.
 WITHOUT_PEER = {
     "rezero": "mtf_mods.sublayer_rezero",
     "rezero_layer_norm": "mtf_mods.sublayer_rezero",
     "rezero_rms_norm": "mtf_mods.sublayer_rezero",
     "fixup": "mtf_mods.FixupSelfAttention",
 }
+# Families none of whose rows HF T5 expresses, with the pattern of what the
+# NoPeer message names: an embedding not tied (the shared_embedding*
+# binding) or the kit's vocabulary embedding class (factorized, adaptive
+# input); the shared layer stack; the softmax head's class.
+FAMILIES_WITHOUT_PEER = {
+    "embedding": r"shared_embedding|vocabulary embedding mtf_mods\.\w+",
+    "parameter sharing": r"(en|de)coder layer stack mtf_mods\.SharedLayerStack",
+    "softmax": r"vocabulary embedding mtf_mods\.\w+",
+}
 
 
-def _peer(name):
+def _peer(name, gin_params=()):
   files = gin_files.stage_gin_files(variants.get(name), TINY,
                                     protocol.PRETRAIN_STAGE)
-  return peer_config.peer_config(files, [], TINY.vocab_size)
+  return peer_config.peer_config(files, gin_params, TINY.vocab_size)
+
+
+def _no_peer_pattern(variant):
+  """What the variant's NoPeer message must match; None if it has a peer."""
+  if variant.name in WITHOUT_PEER:
+    return re.escape(WITHOUT_PEER[variant.name])
+  return FAMILIES_WITHOUT_PEER.get(variant.family)
 
 
 def test_the_variants_without_a_peer_are_registered():
   assert set(WITHOUT_PEER) <= set(variants.names())
+  assert set(FAMILIES_WITHOUT_PEER) <= {v.family for v in variants.VARIANTS}
+
+
+@pytest.mark.parametrize("binding, named", [
+    ("transformer.make_layer_stack.layer_stack_cls = "
+     "@mtf_mods.SharedLayerStack", "encoder layer stack "
+     "mtf_mods.SharedLayerStack"),
+    ("decoder/transformer.Unitransformer.loss_fn = "
+     "@mtf_mods.adaptive_softmax_loss", "decoder loss_fn "
+     "mtf_mods.adaptive_softmax_loss"),
+], ids=["layer_stack_cls", "loss_fn"])
+def test_a_binding_hf_t5_cannot_express_leaves_no_peer(binding, named):
+  with pytest.raises(peer_config.NoPeer, match=re.escape(named)):
+    _peer(variants.BASELINE, [binding])
 
 
 def test_baseline_peer_has_the_baseline_structure():
@@ -45,8 +76,9 @@ def test_baseline_peer_has_the_baseline_structure():
 
 @pytest.mark.parametrize("name", variants.names())
 def test_a_peer_trains_the_kits_parameters(name):
-  if name in WITHOUT_PEER:
-    with pytest.raises(peer_config.NoPeer, match=re.escape(WITHOUT_PEER[name])):
+  pattern = _no_peer_pattern(variants.get(name))
+  if pattern:
+    with pytest.raises(peer_config.NoPeer, match=pattern):
       _peer(name)
     return
   config = _peer(name)  # NoPeer fails the test: the variant lost its peer

@@ -1,9 +1,13 @@
-"""The bench's table, sweep shapes and step alternation (no timing asserted)."""
+"""The bench's table, its comparison with the baseline, sweep shapes and
+step alternation (no timing asserted)."""
 import csv
 
 import pytest
 
+from mtf_mods import paper
+from mtf_mods import variants
 from mtf_mods.bench import scaling
+from mtf_mods.bench import suite
 from mtf_mods.bench import table
 from mtf_mods.bench import timing
 
@@ -13,7 +17,8 @@ def test_rows_print_aligned_and_round_trip_through_tsv(tmp_path):
            "gflop_per_s": 123.456},
           {"section": "variant", "name": "baseline", "params": 128640,
            "steps_per_s": 2.5, "peak_fraction": 0.5512,
-           "kit_over_peer": 1.234, "notes": "a\tb"}]
+           "kit_over_peer": 1.234, "over_baseline": 1.0,
+           "paper_over_baseline": 0.876, "notes": "a\tb"}]
   lines = table.render(rows).splitlines()
   assert lines[0].split() == list(table.COLUMNS)
   # every column starts at the same offset on every line
@@ -21,6 +26,7 @@ def test_rows_print_aligned_and_round_trip_through_tsv(tmp_path):
   assert lines[2][start:].startswith("2.50")
   assert lines[1][start:].startswith("-")
   assert "55%" in lines[2] and "1.23x" in lines[2]
+  assert "1.00x" in lines[2] and "0.88x" in lines[2]
 
   path = tmp_path / "sub" / "bench.tsv"
   table.write_tsv(rows, str(path))
@@ -35,6 +41,30 @@ def test_rows_print_aligned_and_round_trip_through_tsv(tmp_path):
 def test_unknown_columns_are_refused():
   with pytest.raises(ValueError, match="speed"):
     table.render([{"section": "variant", "speed": 1.0}])
+
+
+def test_the_baseline_is_measured_first_when_not_requested():
+  def names(requested):
+    return suite.Bench(suite.Options(variants=requested,
+                                     scale="tiny")).variant_names()
+  assert names(("glu", "rezero")) == ("baseline", "glu", "rezero")
+  assert names(("glu", "baseline")) == ("glu", "baseline")
+
+
+def test_variants_compare_with_the_baseline_here_and_in_table1(monkeypatch):
+  monkeypatch.setattr(variants, "VARIANTS", variants.VARIANTS + (
+      variants.Variant("mine", None, "own"),))
+  rows = [{"name": "glu", "steps_per_s": 3.0},
+          {"name": "baseline", "steps_per_s": 4.0},
+          {"name": "block_sharing", "steps_per_s": 5.0},
+          {"name": "mine", "steps_per_s": 2.0}]
+  suite.compare_with_baseline(rows)
+  assert [row["over_baseline"] for row in rows] == [0.75, 1.0, 1.25, 0.5]
+  step_s = {name: row["Step/s"] for name, row in paper.table1().items()}
+  assert [row.get("paper_over_baseline") for row in rows] == [
+      pytest.approx(step_s["GLU"] / step_s["Vanilla Transformer"]), 1.0,
+      pytest.approx(step_s["Block sharing"] / step_s["Vanilla Transformer"]),
+      None]
 
 
 def test_length_points_take_span_corruption_targets():
