@@ -32,7 +32,7 @@ from mtf_mods.layers.vocabulary import clusters
 import mtf_mods.layers  # noqa: F401
 
 TINY = scales.get("tiny")
-TASK = protocol.get("wmt").task(protocol.MINI_DATA)
+TASK = protocol.get("superglue").task(protocol.MINI_DATA)
 BATCH, INPUT_TOKENS = 3, 7
 BEAM = 4
 EOS = 1

@@ -11,6 +11,11 @@ FAMILY = "embedding"
 
 FACTORIZED = ("Inner dimension 128 at paper scale, 1/6 of d_model at every "
               "scale (32 at cpu). ")
+CLUSTER_LAYOUT = ("On a mesh the cluster tables are not split over the "
+                  "model axis (clusters of odd size; mtf cannot join "
+                  "clusters along a split dimension), the logits over the "
+                  "whole vocabulary are; mtf's own class cannot be laid "
+                  "out on such a mesh at all.")
 RELEASE_DROPOUT = ("The release's file also binds dropout_rate = 0.0, which "
                    "is the kit's pre-training dropout; the kit's stages set "
                    "dropout for the others. ")
@@ -53,5 +58,5 @@ VARIANTS = (
             "the sentinels and padding) and of d_model "
             "(mtf_mods.adaptive_clusters). The decoder softmax is the same "
             "weights (tied), as in the release's "
-            "adaptive_input_embeddings.gin."),
+            "adaptive_input_embeddings.gin. " + CLUSTER_LAYOUT),
 )

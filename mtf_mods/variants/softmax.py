@@ -1,6 +1,7 @@
 """Softmax heads (Narang et al. 2021, Sec. 2.6): adaptive softmax, with and
 without projection, and the mixture of softmaxes. Their layers enter at the
 softmax head (mtf_mods.layers.vocabulary)."""
+from mtf_mods.variants.embeddings import CLUSTER_LAYOUT
 from mtf_mods.variants.variant import Variant
 
 FAMILY = "softmax"
@@ -16,7 +17,8 @@ CLUSTERS = ("Clusters of 2,500 / 6,000 / 23,500 / 128 ids at paper scale, "
             "factor f < 1 only for its first ceil(f x length) targets of "
             "each sequence, drops the rest and weighs the kept ones about "
             "1/f times more; mtf_mods.adaptive_softmax_loss."
-            "length_projection = \"release\" selects it. ")
+            "length_projection = \"release\" selects it. "
+            + CLUSTER_LAYOUT + " ")
 
 VARIANTS = (
     Variant("adaptive_softmax", "Adaptive softmax", FAMILY,
