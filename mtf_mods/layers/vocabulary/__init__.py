@@ -6,6 +6,7 @@ class bound to `transformer.get_vocab_embedding_cls.cls` (its
 and takes its loss from `Unitransformer.loss_fn`. The modules here:
 
   clusters              the paper's frequency clusters at any scale
+  cluster_table         one cluster's embedding table and projection
   factorized            FactorizedEmbedding (Sec. 2.4)
   adaptive_input        AdaptiveInputEmbedding (Sec. 2.4)
   adaptive_softmax      AdaptiveSoftmax and its loss (Sec. 2.6)

@@ -37,42 +37,23 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
-from mtf_mods.layers.vocabulary.factorized import embedding_weight
+from mtf_mods.layers.vocabulary import cluster_table
 
 
 class _Cluster(object):
-  """One cluster's E_i and, unless e_i = d_model, P_i."""
+  """Cluster i: the ids s_i .. s_i + n_i - 1 and their table."""
 
-  def __init__(self, mesh, start, token_count, embedding_size, output_dim,
-               variable_dtype, ensemble_dim):
+  def __init__(self, start, table):
     self._start = start
-    self._ids_dim = mtf.Dimension(dimensions.VOCAB_CLUSTER, token_count)
-    self._output_dim = output_dim
-    projected = embedding_size != output_dim.size
-    self._inner_dim = (mtf.Dimension(dimensions.D_EMBEDDING, embedding_size)
-                       if projected else output_dim)
-    stddev = embedding_size ** -0.25 if projected else 1.0
-    self._token = embedding_weight(
-        mesh, "token", [self._ids_dim, self._inner_dim], stddev,
-        variable_dtype, ensemble_dim)
-    self._projection = embedding_weight(
-        mesh, "projection", [self._inner_dim, output_dim], stddev,
-        variable_dtype, ensemble_dim) if projected else None
+    self._table = table
 
   def ids_to_embedding(self, ids):
-    """E_i[ids - s_i] P_i; zero for ids outside the cluster, whose one-hot
-    vectors over the cluster's ids are zero."""
-    x = mtf.gather(self._token, ids - self._start, self._ids_dim)
-    if self._projection is None:
-      return x
-    return mtf.einsum([x, self._projection], reduced_dims=[self._inner_dim])
+    """E_i[ids - s_i] P_i; zero for ids outside the cluster."""
+    return self._table.embed(ids - self._start)
 
   def hidden_to_logits(self, hidden):
     """hidden P_i^T E_i^T, over the cluster's ids."""
-    if self._projection is not None:
-      hidden = mtf.einsum([hidden, self._projection],
-                          reduced_dims=[self._output_dim])
-    return mtf.einsum([hidden, self._token], reduced_dims=[self._inner_dim])
+    return self._table.logits(hidden)
 
 
 @gin.configurable(module="mtf_mods")
@@ -113,10 +94,10 @@ class AdaptiveInputEmbedding(object):
     with tf.variable_scope(name):
       for i, cluster in enumerate(clusters):
         with tf.variable_scope("cluster_%d" % i):
-          self._clusters.append(_Cluster(
-              mesh, start, cluster["token_count"],
+          self._clusters.append(_Cluster(start, cluster_table.ClusterTable(
+              mesh, cluster["token_count"],
               cluster.get("embedding_size", output_dim.size), output_dim,
-              variable_dtype, ensemble_dim))
+              variable_dtype, ensemble_dim)))
         start += cluster["token_count"]
 
   def ids_to_embedding(self, ids, context):

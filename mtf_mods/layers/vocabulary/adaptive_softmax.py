@@ -78,50 +78,33 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
-from mtf_mods.layers.vocabulary.factorized import embedding_weight
+from mtf_mods.layers.vocabulary import cluster_table
 
 
 LENGTH_PROJECTIONS = ("exact", "release")
 
 
 class _Cluster(object):
-  """Cluster i: its ids s_i .. s_i + n_i - 1 and rows of E_i (and P_i)."""
+  """Cluster i: its ids s_i .. s_i + n_i - 1 and its table (E_i, P_i)."""
 
-  def __init__(self, mesh, start, token_count, length_factor, rows,
-               embedding_size, output_dim, variable_dtype, ensemble_dim):
+  def __init__(self, start, token_count, length_factor, table):
     self.start = start
     self.token_count = token_count
     self.length_factor = length_factor
-    self.rows_dim = mtf.Dimension(dimensions.VOCAB_CLUSTER, rows)
-    projected = embedding_size != output_dim.size
-    self._output_dim = output_dim
-    self._inner_dim = (mtf.Dimension(dimensions.D_EMBEDDING, embedding_size)
-                       if projected else output_dim)
-    stddev = embedding_size ** -0.25 if projected else 1.0
-    self._token = embedding_weight(
-        mesh, "token", [self.rows_dim, self._inner_dim], stddev,
-        variable_dtype, ensemble_dim)
-    self._projection = embedding_weight(
-        mesh, "projection", [self._inner_dim, output_dim], stddev,
-        variable_dtype, ensemble_dim) if projected else None
+    self.table = table
+    self.rows_dim = table.rows_dim
 
   def ids_to_embedding(self, ids):
     """E_i[ids - s_i] P_i; zero for ids outside the cluster (a one-hot
     vector of -1 or past the rows is zero; the head's node rows are
     never read)."""
     local = ids - self.start
-    local = mtf.where(mtf.less(local, self.token_count), local, -1)
-    x = mtf.gather(self._token, local, self.rows_dim)
-    if self._projection is None:
-      return x
-    return mtf.einsum([x, self._projection], reduced_dims=[self._inner_dim])
+    return self.table.embed(
+        mtf.where(mtf.less(local, self.token_count), local, -1))
 
   def log_softmax(self, scaled_hidden):
     """(log p_i, log Z_i) of z_i = scaled_hidden P_i^T E_i^T."""
-    x = scaled_hidden
-    if self._projection is not None:
-      x = mtf.einsum([x, self._projection], reduced_dims=[self._output_dim])
-    logits = mtf.einsum([x, self._token], reduced_dims=[self._inner_dim])
+    logits = self.table.logits(scaled_hidden)
     log_z = mtf.reduce_logsumexp(logits, self.rows_dim)
     return logits - log_z, log_z
 
@@ -194,10 +177,10 @@ class AdaptiveSoftmax(object):
         rows = count + (len(clusters) - 1 if i == 0 else 0)
         with tf.variable_scope("cluster_%d" % i):
           self._clusters.append(_Cluster(
-              mesh, start, count,
-              cluster.get("length_projection_factor", 1), rows,
-              cluster.get("embedding_size", output_dim.size), output_dim,
-              variable_dtype, ensemble_dim))
+              start, count, cluster.get("length_projection_factor", 1),
+              cluster_table.ClusterTable(
+                  mesh, rows, cluster.get("embedding_size", output_dim.size),
+                  output_dim, variable_dtype, ensemble_dim)))
         start += count
 
   def ids_to_embedding(self, ids, context):
