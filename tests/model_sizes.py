@@ -14,16 +14,17 @@ BASELINE = variants.get(variants.BASELINE)
 KIT, RELEASE = "kit", "release"
 
 
-def size_at(scale_name, variant=BASELINE, implementation=KIT):
-  """model_graph.ModelSize of `variant` at the scale, in the implementation."""
-  return _measured(scale_name, variant.name, implementation)
+def size_at(scale_name, variant=BASELINE, implementation=KIT, params=()):
+  """model_graph.ModelSize of `variant` at the scale, in the implementation,
+  with the gin bindings `params` (a tuple)."""
+  return _measured(scale_name, variant.name, implementation, params)
 
 
 @functools.lru_cache(maxsize=None)
-def _measured(scale_name, variant_name, implementation):
+def _measured(scale_name, variant_name, implementation, params):
   scale = scales.get(scale_name)
   variant = variants.get(variant_name)
   gin_file = {KIT: variant.gin_file,
               RELEASE: variant.reference_gin_file}[implementation]
-  return model_graph.measure([gin_file, scale.gin_file], [],
+  return model_graph.measure([gin_file, scale.gin_file], list(params),
                              scale.vocab_size)

@@ -26,6 +26,10 @@ D_EMBEDDING = "d_embedding"  # inner size of a factorized or adaptive embedding
 VOCAB_CLUSTER = "vocab_cluster"  # one adaptive cluster's ids; never split
 SOFTMAXES = "softmaxes"  # components of a mixture of softmaxes
 D_MODEL_IN = "d_model_in"  # d_model as input of a d_model x d_model weight
+CONV_WIDTH = "conv_width"  # positions of a convolution kernel
+SYNTHESIZER_RANK = "synthesizer_rank"  # factorized Synthesizer tables
+ENCODER_MODULE_OUTPUTS = "encoder_module_outputs"  # transparent attention
+DECODER_MODULE_INPUTS = "decoder_module_inputs"  # transparent attention
 
 # Mesh axes and the default layout (t5's utils.run default without the
 # ensemble axis): data parallel over "batch", model parallel over "model".

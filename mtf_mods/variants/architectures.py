@@ -2,10 +2,93 @@
 convolutions, Synthesizers, the Evolved, Universal, Funnel and Weighted
 Transformers, mixture of experts, Switch and product key memory. Their
 layers enter as TransformerLayers or at the stack (mtf_mods.layers).
-
-No row of this family has landed yet.
 """
+from mtf_mods.variants.variant import Variant
 
-FAMILY = 'architecture'
+FAMILY = "architecture"
 
-VARIANTS = ()
+SYNTHESIZER = ("In the encoder's and the decoder's self-attention, "
+               "encoder-decoder attention unchanged, relative position bias "
+               "shared per stack. Where the paper is silent the kit follows "
+               "the release as it ran: 8 heads of 128 (heads x 2/3 and d_kv "
+               "x 2 of the scale's) and no attention dropout, mtf's "
+               "Synthesizer defaults, since the release's bindings of 12 x "
+               "64 and dropout went to SelfAttention, which gin does not "
+               "pass on to the Synthesizer subclass; Table 1's counts are "
+               "those of 8 x 128. Tables of the scale's max_sequence_length "
+               "positions (512 at paper scale, where the release hard-codes "
+               "512 at every scale); a longer sequence is refused with a "
+               "one-line error. ")
+# (mode, Table 1's "Synthesizer (...)", the release's file and notes)
+SYNTHESIZER_ROWS = (
+    ("dense", "dense", "synthesizer_de.gin, mode dense_minus: the query "
+     "projection, no dot product, k and v tied"),
+    ("dense_plus", "dense plus", "synthesizer_dep.gin"),
+    ("dense_plus_alpha", "dense plus alpha", "synthesizer_depa.gin"),
+    ("factorized", "factorized", "synthesizer_fr.gin; mtf's factorized "
+     "logits sum the elementwise product of R1 and R2 over the rank, the "
+     "same for every query, and the kit computes the same"),
+    ("random", "random", "synthesizer_r.gin"),
+    ("random_plus", "random plus", "synthesizer_rp.gin"),
+    ("random_plus_alpha", "random plus alpha", "synthesizer_rpa.gin"),
+)
+# The rows whose paper-scale count Table 1 truncates: (printed, ours).
+SYNTHESIZER_PARAMS = {"dense": ("224M", "224,615,936 (225M)"),
+                      "random": ("254M", "254,500,352 (255M)")}
+
+
+def _synthesizer(mode, row, release):
+  params_note = ""
+  if mode in SYNTHESIZER_PARAMS:
+    printed, ours = SYNTHESIZER_PARAMS[mode]
+    params_note = ("Table 1 prints %s; this configuration has %s "
+                   "parameters, and so has the study's released %s built "
+                   "from mtf 0.1.21's own layers."
+                   % (printed, ours, release.split(",")[0]))
+  return Variant("synthesizer_" + mode, "Synthesizer (%s)" % row, FAMILY,
+                 SYNTHESIZER + "Mode %s (release: %s)." % (mode, release),
+                 params_note=params_note)
+
+
+CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
+               "kernel width 9, relative positions -4..+4 in the encoder and "
+               "-8..0 (causal) in the decoder, as the release. The kernel is "
+               "shared by every 2 channels (num_unique_depth_filters = 2, as "
+               "the release bound it), where the release ran with one kernel "
+               "per channel: mtf 0.1.21's LocalConvAttnBlock does not pass "
+               "num_unique_depth_filters on to its convolution. "
+               "mtf_mods.LocalConvolution.num_unique_depth_filters = 1 is "
+               "the release as it ran, and Table 1's counts are of that. ")
+
+LIGHTWEIGHT_PARAMS = (
+    "Table 1 prints 224M; the release as it ran (one kernel per channel) "
+    "has 223,300,608 parameters (223M), and so has the study's released "
+    "lightweight_convolution.gin built from mtf 0.1.21's own layers; with "
+    "the kernel shared by 2 channels the kit has 223.2M.")
+DYNAMIC_PARAMS = (
+    "Table 1 prints 257M; the release as it ran (one kernel per channel, so "
+    "a kernel predictor of d_model x d_model x 9 per layer) has 256,269,312 "
+    "parameters (256M), and so has the study's released "
+    "dynamic_convolution.gin built from mtf 0.1.21's own layers; a kernel "
+    "shared by 2 channels halves the predictor: the kit has 192.5M.")
+DYNAMIC_FLOPS = (
+    "A kernel shared by 2 channels halves the kernel predictor's work: "
+    "FLOPs ratio 0.830, where Table 1's 11.8T (1.063) is the release as it "
+    "ran, 1.061 on mtf's layers and with num_unique_depth_filters = 1.")
+
+VARIANTS = (
+    Variant("transparent_attention", "Transparent attention", FAMILY,
+            "Each decoder layer attends over a softmax-weighted mix of the "
+            "encoder's module outputs; modules of 2 encoder and 3 decoder "
+            "layers, num_layers of each (release: "
+            "transparent_attention.gin)."),
+    Variant("dynamic_convolution", "Dynamic convolution", FAMILY,
+            CONVOLUTION + "Kernels a linear function of the input. d_ff "
+            "512 of 3072 (x 1/6 at every scale), which the paper does not "
+            "mention: the kit follows the release "
+            "(release: dynamic_convolution.gin).",
+            params_note=DYNAMIC_PARAMS, flops_note=DYNAMIC_FLOPS),
+    Variant("lightweight_convolution", "Lightweight convolution", FAMILY,
+            CONVOLUTION + "(release: lightweight_convolution.gin).",
+            params_note=LIGHTWEIGHT_PARAMS),
+) + tuple(_synthesizer(*row) for row in SYNTHESIZER_ROWS)

@@ -25,8 +25,10 @@ WITHOUT_PEER = {
 # Families none of whose rows HF T5 expresses, with the pattern of what the
 # NoPeer message names: an embedding not tied (the shared_embedding*
 # binding) or the kit's vocabulary embedding class (factorized, adaptive
-# input); the shared layer stack; the softmax head's class.
+# input); the shared layer stack; the softmax head's class; a stack's
+# layers or layer stack (the architectures).
 FAMILIES_WITHOUT_PEER = {
+    "architecture": r"(en|de)coder layer",
     "embedding": r"shared_embedding|vocabulary embedding mtf_mods\.\w+",
     "parameter sharing": r"(en|de)coder layer stack mtf_mods\.SharedLayerStack",
     "softmax": r"vocabulary embedding mtf_mods\.\w+",

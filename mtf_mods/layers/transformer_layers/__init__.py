@@ -9,12 +9,22 @@ layers here:
                 MultiHeadEncDecAttention: the baseline's attention
   feed_forward  FeedForward, plain or gated (the GLU family)
   activations   the feed-forward's activation functions, by name
+  convolution   LocalConvolution: lightweight and dynamic convolutions
+                in place of self-attention
   fixup         FixupSelfAttention, FixupEncDecAttention, FixupFeedForward:
                 the same blocks with Fixup's initialization
+  synthesizer   Synthesizer: self-attention over synthetic (dense, random,
+                factorized) logits, alone or with dot products
+  transparent_attention
+                TransparentEncDecAttention: encoder-decoder attention over
+                a learned mixture of the encoder's module outputs
 
 Importing this package registers every layer with gin.
 """
 from mtf_mods.layers.transformer_layers import activations
 from mtf_mods.layers.transformer_layers import attention
+from mtf_mods.layers.transformer_layers import convolution
 from mtf_mods.layers.transformer_layers import feed_forward
 from mtf_mods.layers.transformer_layers import fixup
+from mtf_mods.layers.transformer_layers import synthesizer
+from mtf_mods.layers.transformer_layers import transparent_attention
