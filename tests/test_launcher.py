@@ -112,6 +112,22 @@ def test_gin_errors_name_the_file_and_binding(mini_env, tmp_path):
   assert "broken.gin" in lines[0] and "no_such_parameter" in lines[0]
 
 
+def test_a_sequence_longer_than_a_layers_tables_exits_2(mini_env, tmp_path):
+  """The Synthesizer's tables span the scale's max_sequence_length (128 at
+  tiny scale): 256-token inputs are refused before anything is written."""
+  model_dir = tmp_path / "synthesizer"
+  result = call_cli(
+      "train", *TINY, "--variant=synthesizer_random",
+      "--gin_param=utils.run.sequence_length = "
+      "{'inputs': 256, 'targets': 8}",
+      "--model_dir=%s" % model_dir, env=mini_env)
+  assert result.returncode == 2
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1, result.stderr
+  assert "256" in lines[0] and "128" in lines[0] and "Synthesizer" in lines[0]
+  assert not model_dir.exists()
+
+
 def test_text_files_train_their_own_vocabulary(mini_env, tmp_path):
   corpus = tmp_path / "text"
   corpus.mkdir()
