@@ -1,9 +1,10 @@
 """LocalConvolution, lightweight and dynamic: against its equation in numpy,
 against mtf 0.1.21's LocalConvAttnBlock for the same weights (as the study
 ran it, and as the release's binding would have run), causal in the
-decoder, and decoding incrementally as it computes all positions at once:
-one layer from a partial sequence, and whole Bitransformers, greedily and by
-beam search.
+decoder, and decoding incrementally from a partial sequence as it computes
+all positions at once. Whole models decode it greedily and by beam search
+in tests/test_decoding.py (the variants lightweight_convolution and
+dynamic_convolution).
 """
 import types
 
@@ -14,13 +15,9 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
 from mtf_mods import lowering
-from mtf_mods import model_graph
-from mtf_mods import scales
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import convolution
-from mtf_mods.layers.vocabulary import clusters
 from mtf_test_utils import parameter_count, random_weights, run_layer
 from mtf_test_utils import variable
 
@@ -274,93 +271,3 @@ def test_incremental_decoding_from_a_partial_sequence_equals_all_at_once(
       full, *steps = run_.session.run(run_.outputs)
   np.testing.assert_allclose(np.stack(steps, 1), full[:, start:],
                              rtol=1e-5, atol=1e-5)
-
-
-TINY = scales.get("tiny")
-EOS = 1
-
-
-def bitransformer_bindings(kind):
-  return [
-      "encoder/transformer.make_layer_stack.layers = "
-      "[@encoder/mtf_mods.LocalConvolution, @mtf_mods.FeedForward]",
-      "decoder/transformer.make_layer_stack.layers = "
-      "[@decoder/mtf_mods.LocalConvolution, "
-      "@mtf_mods.MultiHeadEncDecAttention, @mtf_mods.FeedForward]",
-      "mtf_mods.LocalConvolution.kind = %r" % kind,
-      "encoder/mtf_mods.LocalConvolution.min_relative_pos = -4",
-      "encoder/mtf_mods.LocalConvolution.max_relative_pos = 4",
-      "decoder/mtf_mods.LocalConvolution.min_relative_pos = -8",
-      "decoder/mtf_mods.LocalConvolution.max_relative_pos = 0",
-  ]
-
-
-def decoding_weights(seed=0):
-  """Normal weights with std 1 / sqrt(fan in); the token embeddings' rows
-  of ids 0 and 1 (EOS) zero, so that decoding goes on past a token."""
-  rng = np.random.default_rng(seed)
-
-  def value(name, shape):
-    del name
-    array = rng.standard_normal(shape) / np.sqrt(np.prod(shape[:-1]))
-    if shape and shape[0] == clusters.padded(TINY.vocab_size):
-      array[:EOS + 1] = 0.0
-    return array.astype(np.float32)
-  return value
-
-
-@pytest.fixture(scope="module", params=convolution.KINDS)
-def decoded(request):
-  """(greedy ids, their teacher-forced logits, beam ids, theirs) of a tiny
-  Bitransformer with the convolution in place of self-attention."""
-  with gin_config.parsed(["models/baseline.gin", TINY.gin_file],
-                         bitransformer_bindings(request.param)), \
-      tf.Graph().as_default():
-    length = model_graph.sequence_lengths()["inputs"]
-    inputs_np = np.zeros((3, length), np.int32)
-    inputs_np[:, :7] = np.random.default_rng(0).integers(
-        2, TINY.vocab_size, size=(3, 7))
-    graph = mtf.Graph()
-    mesh = mtf.Mesh(graph, "mesh")
-    model = model_graph.make_model(TINY.vocab_size)
-    inputs = mtf.import_fully_replicated(
-        mesh, tf.constant(inputs_np),
-        mtf.Shape([mtf.Dimension(dimensions.BATCH, 3),
-                   mtf.Dimension(dimensions.LENGTH, length)]))
-    dtype = mtf.VariableDType(tf.float32, tf.float32, tf.float32)
-    outputs = []
-    for beam_size in (1, 4):
-      ids = model.decode(inputs, variable_dtype=dtype, beam_size=beam_size)
-      with tf.variable_scope(tf.get_variable_scope(), reuse=True):
-        logits, _ = model.call_simple(inputs, ids, compute_loss=False,
-                                      mode="eval", variable_dtype=dtype)
-      outputs += [ids, logits]
-    with lowering.open_session(graph, mesh, outputs,
-                               initial_values=decoding_weights()) as run_:
-      return run_.session.run(run_.outputs)
-
-
-def decoded_positions(ids):
-  """(row, position) of every decoded token up to and including EOS."""
-  for row, row_ids in enumerate(ids):
-    for position, token in enumerate(row_ids):
-      yield row, position
-      if token in (0, EOS):
-        break
-
-
-def test_greedy_decoding_equals_teacher_forced_argmax(decoded):
-  ids, logits = decoded[:2]
-  positions = list(decoded_positions(ids))
-  assert len(positions) >= 2 * len(ids), ids
-  for row, position in positions:
-    assert logits[row, position].argmax() == ids[row, position]
-
-
-def test_beam_search_keeps_the_best_extensions(decoded):
-  """Every token of the best beam of width 4 ranks among the 2 x 4 most
-  probable under teacher forcing."""
-  ids, logits = decoded[2:]
-  for row, position in decoded_positions(ids):
-    scores = logits[row, position]
-    assert (scores > scores[ids[row, position]]).sum() < 8, (row, position)

@@ -7,9 +7,9 @@ longer than its tables.
 One graph per mode and direction (encoder, decoder) runs two layers that
 share one relative bias table; the decoder's graph also decodes them
 incrementally. Its input rows are prefixes of one another (row i equals row
-0 before position i), so the same outputs show causality. One tiny
-Bitransformer, with a Synthesizer of every mode in each of its layers,
-decodes greedily as decode_eval does.
+0 before position i), so the same outputs show causality. Whole models
+decode each mode greedily and by beam search in tests/test_decoding.py (the
+synthesizer_* variants).
 """
 import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
@@ -18,13 +18,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import lowering
-from mtf_mods import model_graph
-from mtf_mods import scales
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import synthesizer
-from mtf_mods.layers.vocabulary import clusters
 from mtf_test_utils import parameter_count, random_weights, run_layer
 from test_attention import numpy_bucket, softmax, two_layers
 
@@ -285,68 +280,3 @@ def test_unknown_mode_is_refused():
 
 # A Bitransformer at tiny scale whose encoder and decoder layers hold one
 # Synthesizer of every mode.
-TINY = scales.get("tiny")
-SYNTHESIZERS = ", ".join("@%s/mtf_mods.Synthesizer" % mode for mode in MODES)
-BINDINGS = [
-    "encoder/transformer.make_layer_stack.layers = [%s, "
-    "@mtf_mods.FeedForward]" % SYNTHESIZERS,
-    "decoder/transformer.make_layer_stack.layers = [%s, "
-    "@mtf_mods.MultiHeadEncDecAttention, @mtf_mods.FeedForward]"
-    % SYNTHESIZERS,
-    "mtf_mods.Synthesizer.num_heads = %num_heads",
-    "mtf_mods.Synthesizer.key_value_size = %d_kv",
-    "mtf_mods.Synthesizer.max_length = 32",
-    "num_layers = 1",
-] + ["%s/mtf_mods.Synthesizer.synthesize_mode = %r" % (mode, mode)
-     for mode in MODES]
-BATCH, INPUT_TOKENS, EOS = 3, 7, 1
-
-
-def model_weights(seed=0):
-  """Random weights (std 1 / sqrt(fan-in)); the embeddings of padding and
-  EOS zero, so that decoding does not stop at once (see test_decoding)."""
-  rng = np.random.default_rng(seed)
-  vocab_rows = clusters.padded(TINY.vocab_size)
-
-  def value(name, shape):
-    del name
-    array = rng.standard_normal(shape) / np.sqrt(np.prod(shape[:-1]))
-    if shape and shape[0] == vocab_rows:
-      array[:EOS + 1] = 0.0
-    return array.astype(np.float32)
-  return value
-
-
-def test_greedy_decoding_matches_teacher_forced_argmax():
-  """Every mode decodes incrementally inside a whole model: the greedy
-  decode's tokens are the argmax of the teacher-forced logits."""
-  with gin_config.parsed(["models/baseline.gin", "scales/tiny.gin"],
-                         BINDINGS), tf.Graph().as_default():
-    tf.set_random_seed(1)
-    length = model_graph.sequence_lengths()["inputs"]
-    inputs_np = np.zeros((BATCH, length), np.int32)
-    inputs_np[:, :INPUT_TOKENS] = np.random.default_rng(0).integers(
-        2, TINY.vocab_size, size=(BATCH, INPUT_TOKENS))
-    graph = mtf.Graph()
-    mesh = mtf.Mesh(graph, "mesh")
-    model = model_graph.make_model(TINY.vocab_size)
-    inputs = mtf.import_fully_replicated(
-        mesh, tf.constant(inputs_np),
-        mtf.Shape([mtf.Dimension(dimensions.BATCH, BATCH),
-                   mtf.Dimension(dimensions.LENGTH, length)]))
-    dtype = mtf.VariableDType(tf.float32, tf.float32, tf.float32)
-    ids = model.decode(inputs, variable_dtype=dtype, beam_size=1)
-    with tf.variable_scope(tf.get_variable_scope(), reuse=True):
-      logits, _ = model.call_simple(inputs, ids, compute_loss=False,
-                                    mode="eval", variable_dtype=dtype)
-    with lowering.open_session(graph, mesh, [ids, logits],
-                               initial_values=model_weights()) as session:
-      ids, logits = session.session.run(session.outputs)
-  decoded = 0
-  for row in range(BATCH):
-    for position, token in enumerate(ids[row]):
-      assert logits[row, position].argmax() == token, (row, position)
-      decoded += 1
-      if token in (0, EOS):
-        break
-  assert decoded >= 2 * BATCH, ids
