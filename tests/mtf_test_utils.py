@@ -136,3 +136,17 @@ def call_cli(*args, env=None):
         tf.disable_resource_variables()
   return subprocess.CompletedProcess(["mtf-mods"] + list(args), code,
                                      stdout.getvalue(), stderr.getvalue())
+
+
+# The registry-driven model tests (test_mesh_run, test_decoding) build one
+# layer per stack: enough to catch a layer's layout or decoding bug, at
+# about two thirds of the cost of the tiny scale's two. A family whose
+# modification spans the layers of a stack keeps the scale's layers.
+SPANS_LAYERS = ("parameter sharing",)
+
+
+def model_test_params(variant):
+  """Gin bindings of the per-variant model tests for `variant`."""
+  if variant.family in SPANS_LAYERS:
+    return []
+  return ["num_layers = 1"]

@@ -1,11 +1,13 @@
 """Every variant decodes, greedily and by beam search of width 4, as the
 decode_eval stage configures it.
 
-One graph per variant, built under the gin files of the decode_eval stage on
-a mini task at tiny scale (its sequence lengths and decode length), serves
-both checks, from the same random weights (`_random_weights`: every weight
-random, so that a variant whose initializers start a branch at zero, as
-Rezero and Fixup do, still decodes more than a token):
+One graph per variant (one layer per stack unless the variant spans layers:
+mtf_test_utils.model_test_params), built under the gin files of the
+decode_eval stage on a mini task at tiny scale (its sequence lengths and
+decode length), serves both checks, from the same random weights
+(`_random_weights`: every weight random, so that a variant whose
+initializers start a branch at zero, as Rezero and Fixup do, still decodes
+more than a token):
 - greedy decoding runs every layer in "first_part" and "incremental" modes
   (cached keys and values, one position at a time); feeding the decoded
   sequence back as teacher-forced targets must give logits whose argmax is
@@ -30,6 +32,7 @@ from mtf_mods import variants
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import clusters
 import mtf_mods.layers  # noqa: F401
+from mtf_test_utils import model_test_params
 
 TINY = scales.get("tiny")
 TASK = protocol.get("superglue").task(protocol.MINI_DATA)
@@ -72,7 +75,8 @@ def decoded(request):
   """(greedy ids, its teacher-forced logits, beam ids, theirs)."""
   variant = variants.get(request.param)
   files = gin_files.stage_gin_files(variant, TINY, protocol.EVAL_STAGE, TASK)
-  with gin_config.parsed(files), tf.Graph().as_default():
+  with gin_config.parsed(files, model_test_params(variant)), \
+      tf.Graph().as_default():
     tf.set_random_seed(1)
     length = model_graph.sequence_lengths()["inputs"]
     rng = np.random.default_rng(0)

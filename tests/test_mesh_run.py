@@ -1,7 +1,9 @@
 """A tiny model trains, and trains the same on one device and on a 2x2 mesh.
 
-One graph build per (variant, mesh) serves every check of the variant: the
-one-device run trains a few steps (finite, decreasing loss); the 2x2 run
+One graph build per (variant, mesh), of one layer per stack unless the
+variant spans layers (mtf_test_utils.model_test_params), serves every check
+of the variant: the one-device run trains a few steps (finite, decreasing
+loss); the 2x2 run
 starts from the same values and takes the fewest steps that still catch a
 layout bug: the loss before any update checks the forward pass, the loss
 after one update checks the gradients and the update.
@@ -15,6 +17,7 @@ from mtf_mods import mesh_run
 from mtf_mods import scales
 from mtf_mods import variants
 import mtf_mods.layers  # noqa: F401
+from mtf_test_utils import model_test_params
 
 TINY = scales.get("tiny")
 STEPS = 6
@@ -26,8 +29,9 @@ def runs(request):
   """The variant trained on one device, then on 2x2 from the same start."""
   variant = variants.get(request.param)
   files = [variant.gin_file, TINY.gin_file]
-  single = mesh_run.train(files, [], TINY.vocab_size, STEPS)
-  sharded = mesh_run.train(files, [], TINY.vocab_size, SHARDED_STEPS,
+  params = model_test_params(variant)
+  single = mesh_run.train(files, params, TINY.vocab_size, STEPS)
+  sharded = mesh_run.train(files, params, TINY.vocab_size, SHARDED_STEPS,
                            mesh=mesh_run.MESH_2X2,
                            initial_values=single.initial_values)
   return single, sharded
