@@ -166,6 +166,16 @@ def _with_distractors(world, sentences, rng, max_count=2):
   return " ".join(sentences + tail)
 
 
+def _thing_document(world, mention, facts, rng):
+  """The first of `facts` ((templates, fields) pairs), then 2 or more of the
+  others in random order, each rendered about `mention`, with distractors."""
+  first, rest = facts[0], facts[1:]
+  rng.shuffle(rest)
+  facts = [first] + rest[:rng.randint(2, len(rest))]
+  sentences = [mention.render(rng.choice(t), **f) for t, f in facts]
+  return _with_distractors(world, sentences, rng)
+
+
 def biography(world, p, rng):
   mention = _person_mention(p, rng)
   facts = _person_facts(world, p)
@@ -282,11 +292,7 @@ def country(world, c, rng):
     facts.append((("Creatures such as the {species} live there.",
                    "{S} is home to the {species}."),
                   dict(species=rng.choice(fauna).name)))
-  first, rest = facts[0], facts[1:]
-  rng.shuffle(rest)
-  facts = [first] + rest[:rng.randint(2, len(rest))]
-  sentences = [mention.render(rng.choice(t), **f) for t, f in facts]
-  return _with_distractors(world, sentences, rng)
+  return _thing_document(world, mention, facts, rng)
 
 
 def company(world, c, rng):
@@ -308,11 +314,7 @@ def company(world, c, rng):
     facts.append((("{name} works there as {job}.",
                    "One of {P} workers is {name}, {job}."),
                   dict(name=person.name, job=text.article(person.profession))))
-  first, rest = facts[0], facts[1:]
-  rng.shuffle(rest)
-  facts = [first] + rest[:rng.randint(2, len(rest))]
-  sentences = [mention.render(rng.choice(t), **f) for t, f in facts]
-  return _with_distractors(world, sentences, rng)
+  return _thing_document(world, mention, facts, rng)
 
 
 def creature(world, s, rng):
@@ -342,11 +344,7 @@ def creature(world, s, rng):
                    "{name} has a pet {species} named {pet_name}."),
                   dict(name=owner.name, pet_name=owner.pet_name,
                        species=s.name)))
-  first, rest = facts[0], facts[1:]
-  rng.shuffle(rest)
-  facts = [first] + rest[:rng.randint(2, len(rest))]
-  sentences = [mention.render(rng.choice(t), **f) for t, f in facts]
-  return _with_distractors(world, sentences, rng)
+  return _thing_document(world, mention, facts, rng)
 
 
 def comparison(world, pair, rng):
