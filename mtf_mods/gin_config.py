@@ -81,5 +81,10 @@ def parsed(gin_files, gin_params=()):
 
 
 def query(name):
-  """The value bound to `name` (a macro, or `configurable.parameter`)."""
-  return gin.query_parameter(name if "." in name else "%" + name)
+  """The value bound to `name` (a macro, or `configurable.parameter`); a
+  parameter bound to a macro gives the macro's value."""
+  value = gin.query_parameter(name if "." in name else "%" + name)
+  if (isinstance(value, gin.config.ConfigurableReference)
+      and value.configurable.name == "macro"):
+    return query(value.scopes[-1])
+  return value

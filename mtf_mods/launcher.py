@@ -13,8 +13,10 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
               model_dir's latest checkpoint (binds INIT_CHECKPOINT; see
               mtf_mods/finetuning.py)
   --mesh_shape, --mesh_devices, --layout_rules   the device mesh without --tpu
-  --train_steps  (t5's flag) sets utils.run.train_steps when given; with
-              --pretrained_model_dir, counted from the pre-trained step
+  --train_steps  (t5's flag) sets utils.run.train_steps when given (and,
+              in pre-training, the run length its schedules span:
+              pretraining_steps); with --pretrained_model_dir, counted
+              from the pre-trained step
   --seed      seeds the initializers and the training data order
 
 The kit's gin directory goes on the search path and `mtf_mods.tasks` among
@@ -170,6 +172,8 @@ def configure():
   params += init_checkpoint_bindings()
   if FLAGS["train_steps"].present and not FLAGS.pretrained_model_dir:
     params.append("utils.run.train_steps = %d" % FLAGS.train_steps)
+    if FLAGS.stage == protocol.PRETRAIN_STAGE:
+      params.append("pretraining_steps = %d" % FLAGS.train_steps)
   if FLAGS.seed is not None:
     params += ["mtf_mods.train_with_progress.seed = %d" % FLAGS.seed,
                "mesh_train_dataset_fn.seed = %d" % FLAGS.seed]

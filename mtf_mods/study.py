@@ -95,9 +95,11 @@ def pretraining_launches(config, variant, seed, task):
 
 
 def pretraining_bindings(budget):
-  """gin bindings of a pre-training launch: the budget's batch size and
-  checkpoint interval."""
+  """gin bindings of a pre-training launch: the budget's batch size,
+  checkpoint interval and full length (which a run cut to the early step
+  keeps for its learning-rate schedules)."""
   return ["utils.run.batch_size = %r" % (budget.batch,),
+          "pretraining_steps = %d" % budget.final,
           "utils.run.save_checkpoints_steps = %d" % budget.interval]
 
 

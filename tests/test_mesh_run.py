@@ -38,9 +38,13 @@ def runs(request):
 
 
 def test_tiny_model_trains(runs):
+  """Finite, falling at every step, and by more than 0.05 in all. (Most
+  variants fall by 0.5 or more; the Weighted Transformer, whose only
+  feed-forwards act on attention's branches, by 0.08.)"""
   losses = runs[0].losses
   assert all(math.isfinite(loss) for loss in losses)
-  assert losses[-1] < losses[0] - 0.1
+  assert all(b < a for a, b in zip(losses, losses[1:])), losses
+  assert losses[-1] < losses[0] - 0.05
 
 
 def test_same_losses_on_one_device_and_on_a_2x2_mesh(runs):

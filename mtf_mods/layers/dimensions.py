@@ -30,6 +30,25 @@ CONV_WIDTH = "conv_width"  # positions of a convolution kernel
 SYNTHESIZER_RANK = "synthesizer_rank"  # factorized Synthesizer tables
 ENCODER_MODULE_OUTPUTS = "encoder_module_outputs"  # transparent attention
 DECODER_MODULE_INPUTS = "decoder_module_inputs"  # transparent attention
+# The hidden layer of the Weighted Transformer's per-branch feed-forward;
+# never split: its tensors also hold the heads, which take the model axis.
+BRANCH_D_FF = "branch_d_ff"
+
+# Mixtures of experts: routing groups and expert slots.
+GROUP = "group"  # the tokens of one routing group
+GROUPS = "groups"  # the routing groups on the experts' side (not split)
+EXPERT_CAPACITY = "expert_capacity"  # an expert's slots in one group
+# The router's experts on the tokens' side: not split, since the groups
+# take the batch dimension's name (and split) there.
+EXPERTS_UNSPLIT = "experts_unsplit"
+# Product key memory (none split: its value table is replicated).
+KEY_HALVES = "key_halves"  # the two halves of a product key (size 2)
+PRODUCT_KEYS = "product_keys"  # the sub-keys of one half (n_keys)
+D_PRODUCT_KEY = "d_product_key"  # one half of a key or query (key_size/2)
+KNN = "knn"  # the selected keys
+KNN_SECOND = "knn_second"  # the second half's selection, before pairing
+CANDIDATES = "knn_candidates"  # the knn^2 sums of the halves' selections
+MEMORY_VALUES = "memory_values"  # the value table's rows (n_keys^2)
 
 # Mesh axes and the default layout (t5's utils.run default without the
 # ensemble axis): data parallel over "batch", model parallel over "model".

@@ -47,7 +47,8 @@ def _synthesizer(mode, row, release):
                    % (printed, ours, release.split(",")[0]))
   return Variant("synthesizer_" + mode, "Synthesizer (%s)" % row, FAMILY,
                  SYNTHESIZER + "Mode %s (release: %s)." % (mode, release),
-                 params_note=params_note)
+                 params_note=params_note,
+                 release_as_run=("max_sequence_length = 512",))
 
 
 CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
@@ -59,6 +60,9 @@ CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
                "num_unique_depth_filters on to its convolution. "
                "mtf_mods.LocalConvolution.num_unique_depth_filters = 1 is "
                "the release as it ran, and Table 1's counts are of that. ")
+
+CONVOLUTION_AS_RUN = (
+    "mtf_mods.LocalConvolution.num_unique_depth_filters = 1",)
 
 LIGHTWEIGHT_PARAMS = (
     "Table 1 prints 224M; the release as it ran (one kernel per channel) "
@@ -76,6 +80,58 @@ DYNAMIC_FLOPS = (
     "FLOPs ratio 0.830, where Table 1's 11.8T (1.063) is the release as it "
     "ran, 1.061 on mtf's layers and with num_unique_depth_filters = 1.")
 
+WEIGHTED_AS_RUN = (
+    "transformer.Unitransformer.positional_embedding = True",
+    "mtf_mods.BranchedSelfAttention.relative_attention = None",
+    "mtf_mods.BranchedSelfAttention.constrain_branch_weights = False",
+    "mtf_mods.BranchedEncDecAttention.constrain_branch_weights = False",
+    "utils.run.optimizer = @optimize.AdafactorOptimizer",
+)
+WEIGHTED = (
+    "Every attention layer's heads are branches: kappa-weighted, through "
+    "the layer's own ReLU feed-forward (d_ff, shared by its branches), "
+    "alpha-weighted and summed; no separate feed-forward layers, as the "
+    "release. kappa and alpha are kept non-negative and summing to 1 "
+    "(relu, normalized), initialized U(0, 1) as the release. In "
+    "pre-training they take their own learning rate, mtf's "
+    "slanted_triangular with its defaults (the release's; the paper states "
+    "none), and are frozen over the last 20,000 of 524,288 steps (the "
+    "paper; the same share of a smaller run); fine-tuning and training "
+    "from scratch as every variant. Relative position bias as the "
+    "baseline (the protocol). The release as it ran (release_as_run): "
+    "learned absolute positions, as its include of vanilla_transformer.gin "
+    "turned on; plain Adafactor, since its branch schedule never matched "
+    "a variable (case-sensitive \"branched\") and its cut-off factor "
+    "returned the step instead of 1 and froze the last 10,000 steps; "
+    "kappa and alpha unconstrained, since mtf never applies the "
+    "constraint it declares (release: weighted_transformer.gin).")
+
+EXPERTS = (
+    "32 experts (ReLU, no biases) in place of every fourth feed-forward "
+    "of the encoder and of the decoder: blocks 3, 7 and 11 of 12, the "
+    "release's; counted from each stack's last block at other scales "
+    "(blocks 1 and 5 of the cpu scale's 6). Load-balancing loss x 1e-2 "
+    "and routing groups of up to 1,024 tokens, minimum capacity 4, as mtf's "
+    "MoE1D, which the release ran. Capacity factors in the encoder and the "
+    "decoder alike (the paper); the release's \"deccoder/\" typo left "
+    "its decoder at mtf's 1.25 in training and 2.0 in evaluation "
+    "(release_as_run). The scale-0.1 variance-scaling initializer on the "
+    "experts only, where the release's global binding also shrank every "
+    "other dense feed-forward kernel. ")
+EXPERTS_AS_RUN = (
+    "decoder/mtf_mods.MixtureOfExperts.capacity_factor_train = 1.25",
+    "decoder/mtf_mods.MixtureOfExperts.capacity_factor_eval = 2.0",
+)
+EXPERTS_FLOPS = (
+    "The kit's decoder experts have the paper's capacity factor 2.0 in "
+    "training, where the release's ran with mtf's 1.25: FLOPs ratio 1.068 "
+    "against Table 1's 1.054; 1.057 as the release ran (release_as_run, "
+    "and the released config on mtf's layers).")
+SWITCH_PARAMS = (
+    "Table 1 prints 1100M (1.1B); this configuration has 1,100,825,856 "
+    "parameters (1101M), and so has the study's released "
+    "switch_transformer.gin built from mtf 0.1.21's own layers.")
+
 VARIANTS = (
     Variant("transparent_attention", "Transparent attention", FAMILY,
             "Each decoder layer attends over a softmax-weighted mix of the "
@@ -87,8 +143,25 @@ VARIANTS = (
             "512 of 3072 (x 1/6 at every scale), which the paper does not "
             "mention: the kit follows the release "
             "(release: dynamic_convolution.gin).",
-            params_note=DYNAMIC_PARAMS, flops_note=DYNAMIC_FLOPS),
+            params_note=DYNAMIC_PARAMS, flops_note=DYNAMIC_FLOPS,
+            release_as_run=CONVOLUTION_AS_RUN),
     Variant("lightweight_convolution", "Lightweight convolution", FAMILY,
             CONVOLUTION + "(release: lightweight_convolution.gin).",
-            params_note=LIGHTWEIGHT_PARAMS),
+            params_note=LIGHTWEIGHT_PARAMS, release_as_run=CONVOLUTION_AS_RUN),
+    Variant("weighted_transformer", "Weighted Transformer", FAMILY,
+            WEIGHTED, optimizer="adafactor_branch_weights",
+            release_as_run=WEIGHTED_AS_RUN),
+    Variant("mixture_of_experts", "Mixture of experts", FAMILY,
+            EXPERTS + "Top-2 routing (GShard's: the second expert with "
+            "probability min(1, g2 / 0.2), mtf's default \"random\" "
+            "policy), experts of d_ff / 2 (1536: the baseline's FLOPs), "
+            "capacity factor 2.0 (release: mixture_of_experts.gin).",
+            flops_note=EXPERTS_FLOPS, release_as_run=EXPERTS_AS_RUN),
+    Variant("switch_transformer", "Switch Transformer", FAMILY,
+            EXPERTS + "Top-1 (Switch) routing, experts of d_ff, capacity "
+            "factor 1.2, the router's input jittered by U(0.99, 1.01) in "
+            "training (release: switch_transformer.gin, whose rand_1 "
+            "names mtf 0.1.21 renamed: switch gating, input_jitter "
+            "1e-2).", params_note=SWITCH_PARAMS,
+            release_as_run=EXPERTS_AS_RUN),
 ) + tuple(_synthesizer(*row) for row in SYNTHESIZER_ROWS)

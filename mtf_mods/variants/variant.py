@@ -28,6 +28,10 @@ class Variant:
       the tests check both ways).
     no_reference: why there is no `gin/reference/<name>.gin` ("" when there
       is one; the tests check both ways).
+    release_as_run: gin bindings that make the kit's model the release as
+      it ran, where the kit departs from it by design (following the paper
+      where the release did not); the kit's model with them has the
+      released config's parameter count (tests/test_reference_configs.py).
   """
   name: str
   table1_row: str | None
@@ -37,6 +41,7 @@ class Variant:
   params_note: str = ""
   flops_note: str = ""
   no_reference: str = ""
+  release_as_run: tuple = ()
 
   @property
   def gin_file(self):

@@ -36,22 +36,10 @@ are the release's.
 Usage: bind `encoder/transformer.make_layer_stack.layer_stack_cls` (and/or
 `decoder/...`) to `@mtf_mods.SharedLayerStack`.
 """
-import re
-
 import gin
 from mesh_tensorflow.transformer import transformer
 
-_BLOCK_NAME = re.compile(r"^block_(\d+)/(.+)$")
-
-
-def _block_and_name(layer):
-  """(block number, name within the block) of a `make_layer_stack` layer."""
-  match = _BLOCK_NAME.match(layer.name or "")
-  if not match:
-    raise ValueError(
-        "SharedLayerStack needs make_layer_stack's block_scope = True "
-        "names \"block_NNN/<name>\"; got layer name %r" % layer.name)
-  return int(match.group(1)), match.group(2)
+from mtf_mods.layers.layer_names import block_and_name
 
 
 def layers_per_block(layers):
@@ -61,7 +49,7 @@ def layers_per_block(layers):
     ValueError: a layer not named by `make_layer_stack` with block scopes,
       or blocks that are not the same list of layers in order.
   """
-  blocks, names = zip(*map(_block_and_name, layers)) if layers else ((), ())
+  blocks, names = zip(*map(block_and_name, layers)) if layers else ((), ())
   n = blocks.count(0)
   repeated = n and len(layers) % n == 0 and all(
       blocks[i] == i // n and names[i] == names[i % n]
@@ -85,5 +73,5 @@ class SharedLayerStack(transformer.LayerStack):
   def __init__(self, layers, **kwargs):
     self.layers_per_block = layers_per_block(layers)
     for layer in layers:
-      layer.set_name(_block_and_name(layer)[1])
+      layer.set_name(block_and_name(layer)[1])
     super().__init__(layers, **kwargs)

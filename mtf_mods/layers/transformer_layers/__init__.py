@@ -9,8 +9,21 @@ layers here:
                 MultiHeadEncDecAttention: the baseline's attention
   feed_forward  FeedForward, plain or gated (the GLU family)
   activations   the feed-forward's activation functions, by name
+  branched_attention
+                BranchedSelfAttention, BranchedEncDecAttention: the
+                Weighted Transformer's heads as weighted branches, each
+                through the feed-forward
   convolution   LocalConvolution: lightweight and dynamic convolutions
                 in place of self-attention
+  mixture_of_experts
+                MixtureOfExperts: a sparse mixture of ReLU experts in place
+                of a feed-forward (top-2 or Switch routing)
+  periodic_experts
+                PeriodicExperts: the experts in every fourth block's
+                feed-forward, the baseline's elsewhere
+  product_key_memory
+                ProductKeyMemory: a product-key memory in place of a
+                feed-forward
   fixup         FixupSelfAttention, FixupEncDecAttention, FixupFeedForward:
                 the same blocks with Fixup's initialization
   synthesizer   Synthesizer: self-attention over synthetic (dense, random,
@@ -23,8 +36,12 @@ Importing this package registers every layer with gin.
 """
 from mtf_mods.layers.transformer_layers import activations
 from mtf_mods.layers.transformer_layers import attention
+from mtf_mods.layers.transformer_layers import branched_attention
 from mtf_mods.layers.transformer_layers import convolution
 from mtf_mods.layers.transformer_layers import feed_forward
 from mtf_mods.layers.transformer_layers import fixup
+from mtf_mods.layers.transformer_layers import mixture_of_experts
+from mtf_mods.layers.transformer_layers import periodic_experts
+from mtf_mods.layers.transformer_layers import product_key_memory
 from mtf_mods.layers.transformer_layers import synthesizer
 from mtf_mods.layers.transformer_layers import transparent_attention

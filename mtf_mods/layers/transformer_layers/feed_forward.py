@@ -43,10 +43,15 @@ class FeedForward(transformer.TransformerLayer):
     self.use_bias = use_bias
     self.dropout_rate = dropout_rate
 
+  @property
+  def hidden_dim(self):
+    """The hidden layer's dimension (split over the mesh's model axis)."""
+    return mtf.Dimension(dimensions.D_FF, self.hidden_size)
+
   def call(self, context, x, losses=None):
     del losses
     model_dim = context.model.model_dim
-    hidden_dim = mtf.Dimension(dimensions.D_FF, self.hidden_size)
+    hidden_dim = self.hidden_dim
     h = self.activation(dense(x, [hidden_dim], [model_dim], context, "wi",
                               use_bias=self.use_bias))
     if self.gated:
