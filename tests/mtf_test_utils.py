@@ -26,7 +26,7 @@ from mtf_mods import cli
 from mtf_mods import lowering
 from mtf_mods import model_parts
 from mtf_mods import scales
-from mtf_mods.layers.transformer_layers import periodic_experts
+from mtf_mods.layers.transformer_layers import placed_feed_forward
 
 tf.disable_v2_behavior()
 
@@ -167,7 +167,7 @@ def has_experts(variant):
   tiny = scales.get("tiny")
   layers = model_parts.of_config([variant.gin_file, tiny.gin_file],
                                  tiny.vocab_size).layers
-  return periodic_experts.PeriodicExperts in layers
+  return placed_feed_forward.PeriodicExperts in layers
 
 
 def model_test_params(variant):

@@ -132,6 +132,24 @@ SWITCH_PARAMS = (
     "parameters (1101M), and so has the study's released "
     "switch_transformer.gin built from mtf 0.1.21's own layers.")
 
+MEMORY = (
+    "A product key memory in place of the feed-forward of the decoder's "
+    "last block but one (block 11 of 12, as the release): knn 32, 512 "
+    "sub-keys per half (262,144 slots of d_model), 128-dimensional "
+    "sub-keys (key_size 256), 4 heads (Lample et al.'s), the query layer-"
+    "normed as mtf's. The release's pkm.gin was never published: these "
+    "are its reconstruction from the paper's \"knn = 32, 128 keys and 512 "
+    "memory slots\", chosen because they give both Table 1's 421M "
+    "parameters and, with mtf 0.1.21's one-hot reads (h x 94T multiply-"
+    "adds), its 386.6T Ops; 128-wide full keys would need 6 to 8 heads "
+    "for 421M and give 560T or more. The kit reads the knn selected rows "
+    "by a gather and scatters their gradient (release: "
+    "product_key_memory.gin with the reconstructed pkm.gin).")
+MEMORY_FLOPS = (
+    "Table 1's 386.6T is mtf 0.1.21's one-hot read of the 262,144 slots "
+    "(Sec. 3.1: an inefficient implementation); the kit reads them by "
+    "gathers and counts the algorithmic cost: FLOPs ratio about 1.0.")
+
 VARIANTS = (
     Variant("transparent_attention", "Transparent attention", FAMILY,
             "Each decoder layer attends over a softmax-weighted mix of the "
@@ -164,4 +182,6 @@ VARIANTS = (
             "names mtf 0.1.21 renamed: switch gating, input_jitter "
             "1e-2).", params_note=SWITCH_PARAMS,
             release_as_run=EXPERTS_AS_RUN),
+    Variant("product_key_memory", "Product key memory", FAMILY, MEMORY,
+            flops_note=MEMORY_FLOPS),
 ) + tuple(_synthesizer(*row) for row in SYNTHESIZER_ROWS)

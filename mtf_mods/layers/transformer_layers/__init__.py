@@ -18,9 +18,10 @@ layers here:
   mixture_of_experts
                 MixtureOfExperts: a sparse mixture of ReLU experts in place
                 of a feed-forward (top-2 or Switch routing)
-  periodic_experts
-                PeriodicExperts: the experts in every fourth block's
-                feed-forward, the baseline's elsewhere
+  placed_feed_forward
+                PeriodicExperts, MemoryBeforeLastBlock: the experts in every
+                fourth block's feed-forward, the memory in the last block
+                but one's, the baseline's feed-forward elsewhere
   product_key_memory
                 ProductKeyMemory: a product-key memory in place of a
                 feed-forward
@@ -41,7 +42,7 @@ from mtf_mods.layers.transformer_layers import convolution
 from mtf_mods.layers.transformer_layers import feed_forward
 from mtf_mods.layers.transformer_layers import fixup
 from mtf_mods.layers.transformer_layers import mixture_of_experts
-from mtf_mods.layers.transformer_layers import periodic_experts
+from mtf_mods.layers.transformer_layers import placed_feed_forward
 from mtf_mods.layers.transformer_layers import product_key_memory
 from mtf_mods.layers.transformer_layers import synthesizer
 from mtf_mods.layers.transformer_layers import transparent_attention

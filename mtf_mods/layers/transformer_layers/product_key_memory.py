@@ -2,7 +2,8 @@
 
 Narang et al. 2021, Sec. 2.7 and Table 1 ("Product key memory"): the FFN of
 the decoder's layer 11 of 12 becomes this layer, with knn = 32, n_keys =
-512 sub-keys per half (n_keys^2 = 262,144 memory slots) and key_size = 128.
+512 sub-keys per half (n_keys^2 = 262,144 memory slots) and 128-dimensional
+sub-keys (key_size = 256; gin/models/product_key_memory.gin says why).
 For a position x (d_model wide) and each head h:
 
   q_h = LN(x W_q[h] + b_q[h]) = [q_h1; q_h2]              two halves of

@@ -17,8 +17,10 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import lowering
 from mtf_mods import model_graph
+from mtf_mods import variants
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import product_key_memory as pkm
+from model_sizes import size_at
 from mtf_test_utils import parameter_count, random_weights, run_layer
 
 BATCH = mtf.Dimension(dimensions.BATCH, 2)
@@ -290,3 +292,12 @@ def test_bad_sizes_say_what_is_valid():
     pkm.ProductKeyMemory(key_size=7, n_keys=4, n_heads=1, knn=2)
   with pytest.raises(ValueError, match="knn must be in 1..n_keys"):
     pkm.ProductKeyMemory(key_size=8, n_keys=4, n_heads=1, knn=5)
+
+
+def test_the_memory_variant_costs_no_more_than_1_5_baselines_at_cpu_scale():
+  """The product key memory row at its algorithmic cost: FLOPs per step at
+  the cpu scale within 1.5x of the baseline's (mtf's one-hot reads made
+  the paper's 35x)."""
+  ratio = (size_at("cpu", variants.get("product_key_memory")).flops_per_step
+           / size_at("cpu").flops_per_step)
+  assert ratio < 1.5, ratio
