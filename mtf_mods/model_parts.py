@@ -49,12 +49,12 @@ def of_model(model):
 
 
 def _collect_stack(stack, layers, others):
-  # pylint: disable=protected-access
   others.add(type(stack))
-  for sublayers in (stack._sublayers_initial, stack._sublayers_per_layer,
-                    stack._sublayers_final):
-    others.update(sublayers or ())
-  # pylint: enable=protected-access
+  # A LayerStack's sublayers (mtf's UTLayerStack has none: it applies its
+  # own layer norms).
+  for sublayers in ("_sublayers_initial", "_sublayers_per_layer",
+                    "_sublayers_final"):
+    others.update(getattr(stack, sublayers, None) or ())
   for layer in stack.layers:
     if isinstance(layer, transformer.LayerStack):
       _collect_stack(layer, layers, others)

@@ -50,6 +50,18 @@ KNN_SECOND = "knn_second"  # the second half's selection, before pairing
 CANDIDATES = "knn_candidates"  # the knn^2 sums of the halves' selections
 MEMORY_VALUES = "memory_values"  # the value table's rows (n_keys^2)
 
+# Universal Transformer: the recurrence's learned step embedding, a GRU
+# gate's two inputs, the channels of a sinusoid's half.
+STEPS = "recurrent_steps"
+GATE_INPUTS = "gate_inputs"
+TIMING_CHANNELS = "timing_channels"
+# Funnel Transformer: the positions of one pooling window.
+POOLING_WINDOW = "pooling_window"
+# Evolved Transformer: the channels inside its convolution layers (4 d_model
+# in the encoder, 2 d_model in the decoder); never split, as its branches
+# are padded into them.
+CONV_CHANNELS = "conv_channels"
+
 # Mesh axes and the default layout (t5's utils.run default without the
 # ensemble axis): data parallel over "batch", model parallel over "model".
 BATCH_AXIS = "batch"

@@ -150,6 +150,61 @@ MEMORY_FLOPS = (
     "(Sec. 3.1: an inefficient implementation); the kit reads them by "
     "gathers and counts the algorithmic cost: FLOPs ratio about 1.0.")
 
+UNIVERSAL = (
+    "One block per stack applied recurrently: adaptive computation time "
+    "(tensor2tensor's and mtf's \"basic\" ACT: halting threshold 0.5, at "
+    "most 24 steps, the last step halting whatever remains; no ponder "
+    "loss, as mtf), as the paper. Where it is silent, as the release: GRU "
+    "gating of each sub-block (mtf's gate as it runs), a learned step "
+    "embedding, 2 applications of the same block before and 2 after the "
+    "recurrence, an untied softmax, no position signal (mtf never adds the "
+    "one the release bound). The release ran recurrence \"basic\": no "
+    "ACT, always 24 steps (release_as_run). Every step is computed, as "
+    "mtf's unrolled graph does (release: universal_transformer.gin).")
+UNIVERSAL_FLOPS = (
+    "24 unrolled steps and 4 applications around them: FLOPs ratio 3.62, "
+    "as mtf 0.1.21's own UTLayerStack with the release's config (3.623); "
+    "Table 1's 40.0T is 3.60.")
+FUNNEL = (
+    "The encoder in 3 blocks (num_layers / 3 layers each, 4 at paper "
+    "scale; a block per layer in a stack of fewer than 3), the sequence "
+    "mean-pooled by 2 (padding counted, as mtf) after the first "
+    "self-attention of blocks 2 and 3, as mtf's funnel; the decoder "
+    "attends over the pooled sequence, its padding masked. The baseline's "
+    "layer norms, where the release bound RMS norm for the funnel encoder "
+    "(release_as_run). Packing off, as the release (release: "
+    "funnel_transformer.gin, whose base, at5_base.gin, was never "
+    "published: the README's base stands in for it).")
+FUNNEL_FLOPS = (
+    "Pooling the encoder twice leaves the decoder and the softmax whole: "
+    "FLOPs ratio 0.701 (mtf's funnel computes the same). Table 1's 1.9T "
+    "(0.171) is below what the decoder and softmax alone cost, about a "
+    "quarter of the baseline's; the paper does not say how it counted it.")
+EVOLVED = (
+    "One cell for two of the baseline's layers (num_layers / 2 cells per "
+    "stack, 6 at paper scale), the release's cell structure on the kit's "
+    "layers: encoder: gated linear unit, 1x1 and 3x1 convolution branches "
+    "then a 9x1 separable convolution, self-attention, feed-forward; "
+    "decoder: self-attention with 2H heads plus encoder attention with H "
+    "heads, causal separable 11x1 and 7x1 branches then 7x1, "
+    "self-attention, encoder-decoder attention, a Swish feed-forward. The "
+    "2H-head branch has the release's width (d_kv per head, 24 + 12 heads "
+    "at paper scale); So et al.'s keeps the baseline's width "
+    "(EvolvedDecoderAttention.self_attention_key_value_size = None). The "
+    "decoder's convolutions read their inputs unmasked (So et al.); mtf "
+    "zeroes positions whose id is 0, the start position included, and "
+    "skips that mask in incremental decoding (release_as_run: "
+    "mask_zero_ids) (release: evolved_transformer.gin).")
+EVOLVED_PARAMS = (
+    "Table 1 prints 217M; this configuration has 216,344,064 parameters "
+    "(216M), and so has the study's released evolved_transformer.gin built "
+    "from mtf 0.1.21's own layers.")
+EVOLVED_FLOPS = (
+    "The kit counts the encoder's 3x1 convolution (an einsum, 0.35T of "
+    "Ops at paper scale), which mtf computes by a conv2d that no einsum "
+    "count sees: FLOPs ratio 0.925, 0.893 without it, as on mtf's layers "
+    "(0.893) and in Table 1 (0.892).")
+
 VARIANTS = (
     Variant("transparent_attention", "Transparent attention", FAMILY,
             "Each decoder layer attends over a softmax-weighted mix of the "
@@ -184,4 +239,18 @@ VARIANTS = (
             release_as_run=EXPERTS_AS_RUN),
     Variant("product_key_memory", "Product key memory", FAMILY, MEMORY,
             flops_note=MEMORY_FLOPS),
+    Variant("evolved_transformer", "Evolved Transformer", FAMILY, EVOLVED,
+            params_note=EVOLVED_PARAMS, flops_note=EVOLVED_FLOPS,
+            release_as_run=(
+                "mtf_mods.EvolvedDecoderConvolution.mask_zero_ids = True",)),
+    Variant("universal_transformer", "Universal Transformer", FAMILY,
+            UNIVERSAL, flops_note=UNIVERSAL_FLOPS, release_as_run=(
+                "mtf_mods.UniversalTransformerStack.recurrence = 'basic'",)),
+    Variant("funnel_transformer", "Funnel Transformer", FAMILY, FUNNEL,
+            flops_note=FUNNEL_FLOPS, release_as_run=(
+                "mtf_mods.FunnelLayerStack.sublayers_per_layer = ["
+                "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_call_layer,"
+                " @transformer.sublayer_dropout, @transformer.sublayer_residual]",
+                "mtf_mods.FunnelLayerStack.sublayers_final = ["
+                "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_dropout]")),
 ) + tuple(_synthesizer(*row) for row in SYNTHESIZER_ROWS)

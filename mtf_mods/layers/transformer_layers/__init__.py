@@ -25,6 +25,9 @@ layers here:
   product_key_memory
                 ProductKeyMemory: a product-key memory in place of a
                 feed-forward
+  evolved       EvolvedGatedLinearUnit, EvolvedEncoderConvolution,
+                EvolvedDecoderAttention, EvolvedDecoderConvolution: the
+                Evolved Transformer's cells
   fixup         FixupSelfAttention, FixupEncDecAttention, FixupFeedForward:
                 the same blocks with Fixup's initialization
   synthesizer   Synthesizer: self-attention over synthetic (dense, random,
@@ -39,6 +42,7 @@ from mtf_mods.layers.transformer_layers import activations
 from mtf_mods.layers.transformer_layers import attention
 from mtf_mods.layers.transformer_layers import branched_attention
 from mtf_mods.layers.transformer_layers import convolution
+from mtf_mods.layers.transformer_layers import evolved
 from mtf_mods.layers.transformer_layers import feed_forward
 from mtf_mods.layers.transformer_layers import fixup
 from mtf_mods.layers.transformer_layers import mixture_of_experts

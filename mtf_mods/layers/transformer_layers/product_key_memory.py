@@ -62,7 +62,7 @@ selected rows), allreduced over the devices like any replicated weight.
 
 Layout: the heads are `dimensions.HEADS`, split over the model axis by the
 default rules (n_heads must divide by its size); the value table's rows
-(`dimensions.MEMORY_VALUES`) and every other dimension here are in no rule, so the
+(`MEMORY_VALUES`) and every other dimension here are in no rule, so the
 table is replicated. `gather` refuses a split gathered dimension.
 The layer is position-wise: it keeps no state while decoding.
 """
@@ -286,7 +286,8 @@ class ProductKeyMemory(transformer.TransformerLayer):
     best_1, best_2 = mtf.unstack(best, halves)
     index_1, index_2 = mtf.unstack(index, halves)
     best_2 = mtf.rename_dimension(best_2, dimensions.KNN, dimensions.KNN_SECOND)
-    index_2 = mtf.rename_dimension(index_2, dimensions.KNN, dimensions.KNN_SECOND)
+    index_2 = mtf.rename_dimension(index_2, dimensions.KNN,
+                                   dimensions.KNN_SECOND)
     pairs = best_1.shape + knn_second
     pair_scores = mtf.replace_dimensions(
         mtf.add(best_1, best_2, output_shape=pairs), [knn, knn_second],
