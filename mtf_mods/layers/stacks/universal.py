@@ -98,6 +98,7 @@ from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import layer_norm
 from mtf_mods.layers.dense import dense
 
 RECURRENCES = ("act", "basic")
@@ -327,21 +328,10 @@ class UniversalTransformerStack(transformer.LayerStack):
 
   def _gate_norm(self, context):
     """G: the padding zeroed, then one layer norm (gain, bias) per gate."""
-    model_dim = context.model.model_dim
-    with tf.variable_scope("layer_norm"):
-      gain = mtf.get_variable(context.mesh, "gain", mtf.Shape([model_dim]),
-                              initializer=tf.ones_initializer(),
-                              dtype=context.variable_dtype)
-      bias = mtf.get_variable(context.mesh, "bias", mtf.Shape([model_dim]),
-                              initializer=tf.zeros_initializer(),
-                              dtype=context.variable_dtype)
-
     def norm(t):
       t = transformer.sublayer_mask_padding(t, self, context)
-      centered = t - mtf.reduce_mean(t, reduced_dim=model_dim)
-      variance = mtf.reduce_mean(mtf.square(centered), reduced_dim=model_dim)
-      return (centered * mtf.rsqrt(variance + GATE_NORM_EPSILON) * gain
-              + bias)
+      return layer_norm.layer_norm(t, context.model.model_dim, context,
+                                   GATE_NORM_EPSILON)
     return norm
 
   def _gate(self, context, name, a, b):

@@ -15,6 +15,7 @@ import mesh_tensorflow as mtf
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from mtf_mods.layers import layer_norm
 from mtf_mods.layers.sublayers import registry
 
 EPSILON = 1e-6
@@ -34,17 +35,7 @@ def sublayer_layer_norm(x, layer_stack, context, epsilon=EPSILON):
   y = (x - mean(x)) / sqrt(var(x) + epsilon) * g + b, statistics over d_model.
   """
   del layer_stack
-  model_dim = context.model.model_dim
-  with tf.variable_scope("layer_norm"):
-    gain = mtf.get_variable(x.mesh, "gain", mtf.Shape([model_dim]),
-                            initializer=tf.ones_initializer(),
-                            dtype=context.variable_dtype)
-    bias = mtf.get_variable(x.mesh, "bias", mtf.Shape([model_dim]),
-                            initializer=tf.zeros_initializer(),
-                            dtype=context.variable_dtype)
-  centered = x - mtf.reduce_mean(x, reduced_dim=model_dim)
-  variance = mtf.reduce_mean(mtf.square(centered), reduced_dim=model_dim)
-  return centered * mtf.rsqrt(variance + epsilon) * gain + bias
+  return layer_norm.layer_norm(x, context.model.model_dim, context, epsilon)
 
 
 def _np_rms_norm(x, w):

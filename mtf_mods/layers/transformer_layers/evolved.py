@@ -73,6 +73,7 @@ from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import layer_norm
 from mtf_mods.layers.dense import dense
 from mtf_mods.layers.transformer_layers import attention
 
@@ -172,21 +173,6 @@ def separable_convolution(context, x, in_dim, out_dim, window, name,
                  stddev=(initializer_scale / in_dim.size) ** 0.5)
 
 
-def layer_norm(context, x, dim, epsilon=NORM_EPSILON):
-  """(x - mean) / sqrt(var + epsilon) * g + b, statistics over `dim`."""
-  with tf.variable_scope("layer_norm"):
-    shape = mtf.Shape(context.model.ensemble_dims + [dim])
-    gain = mtf.get_variable(x.mesh, "gain", shape,
-                            initializer=tf.ones_initializer(),
-                            dtype=context.variable_dtype)
-    bias = mtf.get_variable(x.mesh, "bias", shape,
-                            initializer=tf.zeros_initializer(),
-                            dtype=context.variable_dtype)
-  centered = x - mtf.reduce_mean(x, reduced_dim=dim)
-  variance = mtf.reduce_mean(mtf.square(centered), reduced_dim=dim)
-  return centered * mtf.rsqrt(variance + epsilon) * gain + bias
-
-
 @gin.configurable(module="mtf_mods")
 class EvolvedGatedLinearUnit(transformer.TransformerLayer):
   """y = (x W + b) * sigmoid(x V + c), d -> d (Dauphin et al. 2017): the
@@ -237,7 +223,7 @@ class EvolvedEncoderConvolution(transformer.TransformerLayer):
     right = _dropout(context, right, self.dropout_rate)
     h = left + mtf.pad(right, [0, hidden_dim.size - half],
                        dimensions.CONV_CHANNELS)
-    h = layer_norm(context, h, hidden_dim, self.norm_epsilon)
+    h = layer_norm.layer_norm(h, hidden_dim, context, self.norm_epsilon)
     y = separable_convolution(
         context, h * mask, hidden_dim, mtf.Dimension(model_dim.name, half),
         ENCODER_WINDOWS["sep_conv9x1"], "sep_conv9x1",
@@ -351,6 +337,6 @@ class EvolvedDecoderConvolution(transformer.TransformerLayer):
     right = _dropout(context, right, self.dropout_rate)
     h = left + mtf.pad(right, [0, hidden_dim.size - half],
                        dimensions.CONV_CHANNELS)
-    h = layer_norm(context, h, hidden_dim, self.norm_epsilon)
+    h = layer_norm.layer_norm(h, hidden_dim, context, self.norm_epsilon)
     y = convolve(h, hidden_dim, model_dim, "sep_conv7x1_2")
     return _dropout(context, y, self.dropout_rate)

@@ -73,6 +73,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import layer_norm
 from mtf_mods.layers.dense import dense
 
 
@@ -246,27 +247,15 @@ class ProductKeyMemory(transformer.TransformerLayer):
     query = dense(x, new_dims, [model_dim], context, "query", use_bias=True,
                   initializer=mtf.layers.VarianceScalingInitializer()(
                       [model_dim], new_dims))
-    query = self._norm(query, d_key, context)
+    # mtf.layers.layer_norm's, epsilon 1e-6.
+    query = layer_norm.layer_norm(query, d_key, context, 1e-6,
+                                  scope="query_norm", gain="scale")
     scores = mtf.einsum([query, keys],
                         output_shape=query.shape - d_key + keys_dim)
     weights, slot = self.select(scores, keys_dim, halves)
     weights = mtf.softmax(weights, weights.shape.dims[-1])
     rows = gather(values, slot, slots)  # [.., heads, knn, d_model]
     return mtf.einsum([rows, weights], output_shape=x.shape)
-
-  def _norm(self, query, d_key, context):
-    """Layer norm over d_key, as mtf.layers.layer_norm (epsilon 1e-6)."""
-    shape = mtf.Shape(context.model.ensemble_dims + [d_key])
-    with tf.variable_scope("query_norm"):
-      scale = mtf.get_variable(query.mesh, "scale", shape,
-                               initializer=tf.ones_initializer(),
-                               dtype=context.variable_dtype)
-      bias = mtf.get_variable(query.mesh, "bias", shape,
-                              initializer=tf.zeros_initializer(),
-                              dtype=context.variable_dtype)
-    centred = query - mtf.reduce_mean(query, reduced_dim=d_key)
-    variance = mtf.reduce_mean(mtf.square(centred), reduced_dim=d_key)
-    return centred * mtf.rsqrt(variance + 1e-6) * scale + bias
 
   def select(self, scores, keys_dim, halves):
     """(scores, memory slots) of the knn best full keys, per head.
