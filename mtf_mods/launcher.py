@@ -182,7 +182,8 @@ def configure():
   params.append(clusters.vocab_size_binding(vocabulary.vocab_size))
   params += list(FLAGS.gin_param or [])
   description = "variant %s at scale %s" % (variant.name, scale.name)
-  size = model_graph.measure(files, params, vocabulary.vocab_size)
+  size = model_graph.measure(files, params, vocabulary.vocab_size,
+                             flops=False)
   model_dir_guard.check(FLAGS.model_dir, size.signature, description)
   FLAGS.gin_file = files
   FLAGS.gin_param = params

@@ -17,14 +17,21 @@ KIT, RELEASE = "kit", "release"
 def size_at(scale_name, variant=BASELINE, implementation=KIT, params=()):
   """model_graph.ModelSize of `variant` at the scale, in the implementation,
   with the gin bindings `params` (a tuple)."""
-  return _measured(scale_name, variant.name, implementation, params)
+  return _measured(scale_name, variant.name, implementation, params, True)
+
+
+def parameters_at(scale_name, variant=BASELINE, implementation=KIT,
+                  params=()):
+  """The parameter count alone (no backward pass built)."""
+  return _measured(scale_name, variant.name, implementation, params,
+                   False).parameters
 
 
 @functools.lru_cache(maxsize=None)
-def _measured(scale_name, variant_name, implementation, params):
+def _measured(scale_name, variant_name, implementation, params, flops):
   scale = scales.get(scale_name)
   variant = variants.get(variant_name)
   gin_file = {KIT: variant.gin_file,
               RELEASE: variant.reference_gin_file}[implementation]
   return model_graph.measure([gin_file, scale.gin_file], list(params),
-                             scale.vocab_size)
+                             scale.vocab_size, flops=flops)

@@ -160,9 +160,12 @@ DETERMINISTIC_EXPERTS = [
     "mtf_mods.MixtureOfExperts.group_size = 16",
     "mtf_mods.MixtureOfExperts.capacity_factor_eval = 32.0",
 ]
-# The Universal Transformer's recurrence in 2 steps, not 24; the funnel
+# The Universal Transformer's recurrence in 2 steps, not 24, without the
+# applications before and after it (4 more of the block); the funnel
 # encoder in 3 blocks of one layer, so that it pools twice.
-FEWER_STEPS = ["mtf_mods.UniversalTransformerStack.num_steps = 2"]
+FEWER_STEPS = ["mtf_mods.UniversalTransformerStack.num_steps = 2",
+               "mtf_mods.UniversalTransformerStack.vanilla_layers_before = 0",
+               "mtf_mods.UniversalTransformerStack.vanilla_layers_after = 0"]
 THREE_BLOCKS = ["encoder/transformer.make_layer_stack.num_layers = 3"]
 
 

@@ -14,7 +14,7 @@ from mtf_mods.variants import variant as variant_lib
 
 from model_sizes import KIT
 from model_sizes import RELEASE
-from model_sizes import size_at
+from model_sizes import parameters_at
 
 REFERENCE_DIR = os.path.join(paths.gin_dir(), variant_lib.REFERENCE_DIR)
 # gin/reference/parts/: blocks the variants' files share, no variant's own.
@@ -55,8 +55,8 @@ def test_every_reference_config_belongs_to_a_registered_variant():
 @pytest.mark.parametrize("name", WITH_REFERENCE)
 def test_reference_has_the_kits_parameter_count(name):
   variant = variants.get(name)
-  assert size_at("paper", variant, RELEASE).parameters == (
-      size_at("paper", variant, KIT, variant.release_as_run).parameters)
+  assert parameters_at("paper", variant, RELEASE) == (
+      parameters_at("paper", variant, KIT, variant.release_as_run))
 
 
 @pytest.mark.parametrize("name", WITH_REFERENCE)
@@ -88,6 +88,5 @@ def test_a_params_note_on_the_release_holds_at_paper_scale(name):
   variant = variants.get(name)
   [count] = re.findall(r"\d{1,3}(?:,\d{3})+", variant.params_note)
   count = int(count.replace(",", ""))
-  assert size_at("paper", variant, RELEASE).parameters == count
-  assert size_at("paper", variant, KIT,
-                 variant.release_as_run).parameters == count
+  assert parameters_at("paper", variant, RELEASE) == count
+  assert parameters_at("paper", variant, KIT, variant.release_as_run) == count

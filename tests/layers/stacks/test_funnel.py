@@ -11,7 +11,6 @@ mesh; greedy decoding against teacher forcing; the sizes at paper scale.
 The tiny models have an encoder of 3 layers, one per block: inputs of 8
 positions reach the decoder as 2 (8 -> 4 -> 2).
 """
-import math
 import re
 import types
 
@@ -24,7 +23,6 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
 from mtf_mods import lowering
-from mtf_mods import mesh_run
 from mtf_mods import model_graph
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.stacks import funnel
@@ -382,27 +380,6 @@ def test_equals_mtfs_funnel_for_equal_weights(funnel_run):
   for name, kit_name in kit_names.items():
     np.testing.assert_allclose(theirs[name], out[kit_name], rtol=1e-4,
                                atol=1e-6, err_msg=name)
-
-
-def test_trains_with_the_same_losses_on_one_device_and_on_a_2x2_mesh():
-  """Finite, falling losses over 4 SGD steps on a batch of 4 inputs of 16
-  positions (4 at the decoder); the same on a 2x2 mesh that splits the
-  batch, the heads and d_ff."""
-  params = FUNNEL + THREE_BLOCKS
-  shape = {"batch": 4, "lengths": {"inputs": 16, "targets": 8}}
-  single = mesh_run.train(FILES, params, VOCAB, 4, **shape)
-  sharded = mesh_run.train(FILES, params, VOCAB, 2, mesh=mesh_run.MESH_2X2,
-                           initial_values=single.initial_values, **shape)
-  losses = single.losses
-  assert all(math.isfinite(loss) for loss in losses)
-  assert all(b < a for a, b in zip(losses, losses[1:])), losses
-  np.testing.assert_allclose(sharded.losses, losses[:2], rtol=1e-4)
-  # d_ff split in two (mtf stacks the variables of one shape into one).
-  assert single.slice_shapes[
-      "encoder/block_002/layer_001/FeedForward/wi/kernel"] == [32, 128]
-  wi = [shape for name, shape in sharded.slice_shapes.items()
-        if name.endswith("FeedForward/wi/kernel")]
-  assert wi and all(shape[-2:] == [32, 64] for shape in wi), wi
 
 
 @pytest.mark.parametrize("bindings, length", [

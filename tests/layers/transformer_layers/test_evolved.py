@@ -5,7 +5,6 @@ incrementally from a partial sequence as they compute all positions at
 once, and inside a tiny Bitransformer that trains alike on one device and
 on a 2x2 mesh.
 """
-import math
 import types
 
 import mesh_tensorflow as mtf
@@ -16,8 +15,6 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import lowering
-from mtf_mods import mesh_run
-from mtf_mods import scales
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import evolved
 from mtf_test_utils import parameter_count, random_weights, run_layer
@@ -453,53 +450,3 @@ def test_incremental_decoding_from_a_partial_sequence_equals_all_at_once(
     decoded):
   full, steps, _ = decoded
   np.testing.assert_allclose(steps, full[:, START:], rtol=1e-5, atol=1e-5)
-
-
-# ---------------------------------------------------------------------------
-# A tiny Bitransformer of the cells (as the release: one cell for two
-# vanilla layers, the decoder's feed-forward with Swish).
-
-TINY = scales.get("tiny")
-CELL_BINDINGS = [
-    "import mtf_mods.layers.transformer_layers.evolved",
-    "num_layers = 1",
-    "encoder/transformer.make_layer_stack.layers = ["
-    "@mtf_mods.EvolvedGatedLinearUnit, @mtf_mods.EvolvedEncoderConvolution, "
-    "@mtf_mods.MultiHeadSelfAttention, @mtf_mods.FeedForward]",
-    "decoder/transformer.make_layer_stack.layers = ["
-    "@mtf_mods.EvolvedDecoderAttention, @mtf_mods.EvolvedDecoderConvolution, "
-    "@mtf_mods.MultiHeadSelfAttention, @mtf_mods.MultiHeadEncDecAttention, "
-    "@mtf_mods.FeedForward]",
-    "decoder/mtf_mods.FeedForward.activation = 'swish'",
-    "mtf_mods.EvolvedEncoderConvolution.dropout_rate = %dropout_rate",
-    "mtf_mods.EvolvedDecoderConvolution.dropout_rate = %dropout_rate",
-    "mtf_mods.EvolvedDecoderAttention.num_heads = %num_heads",
-    "mtf_mods.EvolvedDecoderAttention.key_value_size = %d_kv",
-]
-STEPS, SHARDED_STEPS = 4, 2
-
-
-def test_tiny_bitransformer_trains_alike_on_one_device_and_a_2x2_mesh():
-  files = ["models/baseline.gin", TINY.gin_file]
-  single = mesh_run.train(files, CELL_BINDINGS, TINY.vocab_size, STEPS)
-  sharded = mesh_run.train(files, CELL_BINDINGS, TINY.vocab_size,
-                           SHARDED_STEPS, mesh=mesh_run.MESH_2X2,
-                           initial_values=single.initial_values)
-  losses = single.losses
-  assert all(math.isfinite(loss) for loss in losses)
-  assert all(b < a for a, b in zip(losses, losses[1:])), losses
-  names = list(single.initial_values)
-  assert any("EvolvedDecoderConvolution/sep_conv11x1" in n for n in names)
-  assert any("EvolvedEncoderConvolution/sep_conv9x1" in n for n in names)
-  # The 2x2 mesh really splits the heads of the decoder's attention
-  # branches (on several devices mtf stacks variables of one shape as
-  # "stacked/<first name>").
-  split = []
-  for name, shape in sharded.slice_shapes.items():
-    whole = single.slice_shapes[name.replace("stacked/", "", 1)]
-    if list(shape[len(shape) - len(whole):]) != list(whole):
-      split.append(name)
-  assert any("EvolvedDecoderAttention/self_attention/" in name
-             for name in split), split
-  np.testing.assert_allclose(sharded.losses, losses[:SHARDED_STEPS],
-                             rtol=1e-4)
