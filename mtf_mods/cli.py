@@ -32,6 +32,21 @@ def get_or_fail(command, kind, name):
     fail(command, e)
 
 
+def variant_names(command, text):
+  """The registered names a `--variants` flag (comma-separated, or "all")
+  asks for; exits 2 on an empty list or an unknown name."""
+  from mtf_mods import variants  # pylint: disable=g-import-not-at-top
+  if text.strip() == "all":
+    return tuple(variants.names())
+  names = tuple(name.strip() for name in text.split(",") if name.strip())
+  if not names:
+    fail(command, "--variants is empty; valid: all, %s"
+         % ", ".join(variants.names()))
+  for name in names:
+    get_or_fail(command, "variant", name)
+  return names
+
+
 def usage():
   lines = ["usage: mtf-mods COMMAND [flags]", "", "commands:"]
   for name, module in sorted(command_names().items()):

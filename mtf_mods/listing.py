@@ -27,19 +27,25 @@ def _paper_columns(variant, baseline_ops):
           "%.3f" % (row["Ops"] / baseline_ops))
 
 
-def variant_rows(scale):
-  """Yields the header, then one row per registered variant (the baseline
-  first, which every ratio divides by)."""
+def _size(variant, scale):
+  files = gin_files.stage_gin_files(variant, scale, protocol.PRETRAIN_STAGE)
+  return model_graph.measure(files, [], scale.vocab_size)
+
+
+def variant_rows(scale, names=None):
+  """Yields the header, then one row per registered variant in `names`
+  (all if None), in the registry's order; the baseline, which every ratio
+  divides by, is measured either way."""
   yield HEADER
   baseline = variants.get(variants.BASELINE)
   baseline_ops = paper.table1()[baseline.table1_row]["Ops"]
-  baseline_flops = None
+  baseline_size = _size(baseline, scale)
+  baseline_flops = baseline_size.flops_per_step
   for variant in variants.VARIANTS:
-    files = gin_files.stage_gin_files(variant, scale,
-                                      protocol.PRETRAIN_STAGE)
-    size = model_graph.measure(files, [], scale.vocab_size)
-    if variant.name == baseline.name:
-      baseline_flops = size.flops_per_step
+    if names is not None and variant.name not in names:
+      continue
+    size = (baseline_size if variant.name == baseline.name
+            else _size(variant, scale))
     table1_row, paper_params, paper_ops, paper_ops_ratio = _paper_columns(
         variant, baseline_ops)
     yield (variant.name, table1_row, size.parameters, paper_params,

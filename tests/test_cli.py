@@ -55,3 +55,13 @@ def test_variants_refuses_an_unknown_scale():
   assert result.returncode == 2
   assert result.stderr.strip() == (
       "mtf-mods variants: unknown scale 'huge'; valid: tiny, cpu, paper")
+
+
+def test_variants_lists_the_variants_asked_for_or_refuses_a_name():
+  result = call_cli("variants", "--scale=tiny", "--variants=rms_norm,glu")
+  assert result.returncode == 0, result.stderr[-2000:]
+  names = [line.split("\t")[0] for line in result.stdout.splitlines()[1:]]
+  assert names == [n for n in variants.names() if n in ("rms_norm", "glu")]
+  refused = call_cli("variants", "--variants=glu,nope")
+  assert refused.returncode == 2
+  assert "unknown variant 'nope'" in refused.stderr

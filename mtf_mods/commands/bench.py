@@ -67,23 +67,9 @@ def parse(argv):
   return parser.parse_args(argv)
 
 
-def variant_names(text):
-  """The registered names `--variants` asks for; exits 2 on an unknown one."""
-  from mtf_mods import variants  # pylint: disable=g-import-not-at-top
-  if text.strip() == "all":
-    return tuple(variants.names())
-  names = tuple(name.strip() for name in text.split(",") if name.strip())
-  if not names:
-    cli.fail("bench", "--variants is empty; valid: all, %s"
-             % ", ".join(variants.names()))
-  for name in names:
-    cli.get_or_fail("bench", "variant", name)
-  return names
-
-
 def main(argv):
   args = parse(argv)
-  names = variant_names(args.variants)
+  names = cli.variant_names("bench", args.variants)
   scale = cli.get_or_fail("bench", "scale", args.scale)
   for flag in ("steps", "intra_threads", "inter_threads"):
     value = getattr(args, flag)

@@ -12,8 +12,13 @@ def main(argv):
       description="One row per registered variant: Table 1 row, trainable "
       "parameters and FLOPs of one training step at the scale.")
   parser.add_argument("--scale", default="paper")
+  parser.add_argument("--variants", default="all",
+                      help="comma-separated registered variants, or 'all' "
+                      "(default); the baseline is measured for the ratios "
+                      "either way")
   args = parser.parse_args(argv)
   from mtf_mods import listing  # pylint: disable=g-import-not-at-top
   scale = cli.get_or_fail("variants", "scale", args.scale)
-  for line in listing.variant_rows(scale):
+  names = cli.variant_names("variants", args.variants)
+  for line in listing.variant_rows(scale, names):
     print("\t".join(str(cell) for cell in line), flush=True)
