@@ -9,7 +9,6 @@ import types
 
 import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import evolved_transformer
-from mesh_tensorflow.transformer import transformer
 import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
@@ -20,6 +19,7 @@ from mtf_mods.layers.transformer_layers import evolved
 from mtf_test_utils import parameter_count, random_weights, run_layer
 from test_attention import as_mtf_weights as attention_as_mtf_weights
 from test_attention import numpy_attention, numpy_bucket
+from test_convolution import decoding_context
 
 BATCH, LENGTH, D_MODEL, HEADS, D_KV, MEMORY = 2, 13, 8, 2, 4, 5
 
@@ -385,14 +385,10 @@ def decode(layer, seed):
     encoder_output = tensor(memory, [batch_dim, memory_dim, model_dim])
 
     def context(mode, inputs, position, **kwargs):
-      return transformer.Context(
-          model=model, mesh=mesh, batch_dims=[batch_dim],
-          length_dim=length_dim,
-          variable_dtype=mtf.VariableDType(tf.float32, tf.float32,
-                                           tf.float32),
-          mode=mode, inputs=inputs, position=position, new_states=[],
-          write_priority=length_range, read_priority=position,
-          encoder_output=encoder_output, **kwargs)
+      return decoding_context(
+          mesh, model, mode, length_dim, batch_dim, inputs,
+          position=position, write_priority=length_range,
+          read_priority=position, encoder_output=encoder_output, **kwargs)
 
     def call(ctx, value):
       with tf.variable_scope("layer", reuse=tf.AUTO_REUSE):
