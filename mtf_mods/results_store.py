@@ -1,9 +1,12 @@
 """One JSON record per study cell: variant x stage x seed.
 
-A record holds the cell's identity, its status ("ok" or "failed"), its
-metrics (or its error) and its duration. Records live in
-<workdir>/results/<variant>/<stage>/seed<seed>.json; a cell whose record
-says "ok" is finished and is skipped when the study resumes.
+A record holds the cell's identity (implementation, variant, stage, seed),
+its status ("ok" or "failed"), its metrics (or its error) and its duration.
+Records of the kit's implementation live in
+<workdir>/results/<variant>/<stage>/seed<seed>.json, those of another
+implementation under <workdir>/results/<implementation>/ in the same layout
+(`implementation_dir`); a cell whose record says "ok" is finished and is
+skipped when the study resumes.
 """
 import dataclasses
 import glob
@@ -13,6 +16,9 @@ import tempfile
 
 OK = "ok"
 FAILED = "failed"
+KIT = "kit"          # the kit's layers (gin/models/)
+RELEASE = "release"  # the authors' release on mtf's layers (gin/reference/)
+IMPLEMENTATIONS = (KIT, RELEASE)
 
 
 @dataclasses.dataclass
@@ -26,6 +32,7 @@ class Record:
   duration_seconds: float = 0.0
   scale: str = ""
   data: str = ""
+  implementation: str = KIT
 
 
 class ResultStore:
@@ -34,25 +41,27 @@ class ResultStore:
   def __init__(self, workdir):
     self.root = os.path.join(workdir, "results")
 
-  def path(self, variant, stage, seed):
-    return os.path.join(self.root, variant, stage, "seed%d.json" % seed)
+  def path(self, variant, stage, seed, implementation=KIT):
+    return os.path.join(implementation_dir(self.root, implementation),
+                        variant, stage, "seed%d.json" % seed)
 
-  def get(self, variant, stage, seed):
-    path = self.path(variant, stage, seed)
+  def get(self, variant, stage, seed, implementation=KIT):
+    path = self.path(variant, stage, seed, implementation)
     if not os.path.exists(path):
       return None
     with open(path) as f:
       return Record(**json.load(f))
 
-  def is_finished(self, variant, stage, seed):
-    record = self.get(variant, stage, seed)
+  def is_finished(self, variant, stage, seed, implementation=KIT):
+    record = self.get(variant, stage, seed, implementation)
     return record is not None and record.status == OK
 
   def put(self, record):
     """Writes atomically: the record replaces the previous one only once it
     is written whole; a write that fails leaves the previous one and no
     temporary file."""
-    path = self.path(record.variant, record.stage, record.seed)
+    path = self.path(record.variant, record.stage, record.seed,
+                     record.implementation)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path),
                                          suffix=".tmp")
@@ -65,9 +74,23 @@ class ResultStore:
       raise
 
   def all(self):
+    """Every record, the kit's first, then each other implementation's."""
     records = []
-    for path in sorted(glob.glob(os.path.join(self.root, "*", "*",
-                                              "seed*.json"))):
-      with open(path) as f:
-        records.append(Record(**json.load(f)))
+    for implementation in IMPLEMENTATIONS:
+      pattern = os.path.join(implementation_dir(self.root, implementation),
+                             "*", "*", "seed*.json")
+      for path in sorted(glob.glob(pattern)):
+        with open(path) as f:
+          records.append(Record(**json.load(f)))
     return records
+
+
+def implementation_dir(root, implementation):
+  """Where an implementation's files go under a study's `root`: the kit's
+  in `root` itself (the layout of studies before implementations), any
+  other's in root/<implementation>."""
+  if implementation not in IMPLEMENTATIONS:
+    raise ValueError("unknown implementation %r; valid: %s" % (
+        implementation, ", ".join(IMPLEMENTATIONS)))
+  return root if implementation == KIT else os.path.join(root,
+                                                         implementation)

@@ -40,3 +40,24 @@ def test_a_failed_write_leaves_the_previous_record_intact(tmp_path,
   record = store.get("baseline", "pretrain", 0)
   assert (record.status, record.metrics) == ("ok", {"early_loss": 3.5})
   assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_each_implementation_keeps_its_own_records(tmp_path):
+  store = results_store.ResultStore(str(tmp_path))
+  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+                                 metrics={"early_loss": 3.5}))
+  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+                                 metrics={"early_loss": 3.4},
+                                 implementation="release"))
+  assert store.get("baseline", "pretrain", 0).metrics == {"early_loss": 3.5}
+  release = store.get("baseline", "pretrain", 0, "release")
+  assert (release.implementation, release.metrics) == (
+      "release", {"early_loss": 3.4})
+  assert [(r.implementation, r.metrics["early_loss"]) for r in store.all()
+          ] == [("kit", 3.5), ("release", 3.4)]
+  # The kit's records keep the layout of studies written before there were
+  # implementations, so such a study resumes where it stopped.
+  assert (tmp_path / "results" / "baseline" / "pretrain" / "seed0.json"
+          ).exists()
+  with pytest.raises(ValueError, match="unknown implementation 'mtf'"):
+    store.get("baseline", "pretrain", 0, "mtf")
