@@ -7,19 +7,60 @@ a launch trains.
 import os
 
 from mtf_mods import paths
+from mtf_mods import results_store
+
+KIT = results_store.KIT
+RELEASE = results_store.RELEASE
+IMPLEMENTATIONS = results_store.IMPLEMENTATIONS
 
 
-def stage_gin_files(variant, scale, stage, task=None):
-  """The kit's gin files for a variant at a scale in a stage, in order.
+class NoReleaseConfig(ValueError):
+  """The variant has no released config to train (its no_reference says
+  why)."""
 
-  The variant's model, the scale's sizes, the stage, then where they exist
-  the variant's optimizer for the stage (optimizers/<optimizer>/<stage>.gin),
-  the scale's budget for the stage (budgets/<scale>/<stage>.gin) and the
-  task's (budgets/<scale>/<stage>/<task>.gin).
+
+def model_gin_file(variant, implementation=KIT):
+  """The model of a variant in an implementation: the kit's layers
+  (gin/models/<name>.gin) or the authors' release on mtf's own layers
+  (gin/reference/<name>.gin)."""
+  if implementation not in IMPLEMENTATIONS:
+    raise ValueError("unknown implementation %r; valid: %s" % (
+        implementation, ", ".join(IMPLEMENTATIONS)))
+  if implementation == KIT:
+    return variant.gin_file
+  if variant.reference_gin_file is None:
+    raise NoReleaseConfig("variant %s has no release implementation: %s"
+                          % (variant.name, variant.no_reference))
+  return variant.reference_gin_file
+
+
+def optimizer_gin_file(variant, stage, implementation=KIT):
+  """optimizers/<optimizer>/<stage>.gin; the release's own version of it
+  (optimizers/<optimizer>/release/<stage>.gin) where the kit's binds a kit
+  optimizer (the Weighted Transformer's)."""
+  kit = "optimizers/%s/%s.gin" % (variant.optimizer, stage)
+  if implementation == KIT:
+    return kit
+  release = "optimizers/%s/%s/%s.gin" % (variant.optimizer, RELEASE, stage)
+  return release if _exists(release) else kit
+
+
+def stage_gin_files(variant, scale, stage, task=None, implementation=KIT):
+  """The gin files for a variant at a scale in a stage, in order.
+
+  The variant's model in the implementation (`model_gin_file`), the
+  scale's sizes, the stage, then where they exist the variant's optimizer
+  for the stage (`optimizer_gin_file`), the scale's budget for the stage
+  (budgets/<scale>/<stage>.gin) and the task's
+  (budgets/<scale>/<stage>/<task>.gin).
   """
-  files = [variant.gin_file, scale.gin_file, "stages/%s.gin" % stage]
-  optional = ["optimizers/%s/%s.gin" % (variant.optimizer, stage),
+  files = [model_gin_file(variant, implementation), scale.gin_file,
+           "stages/%s.gin" % stage]
+  optional = [optimizer_gin_file(variant, stage, implementation),
               "budgets/%s/%s.gin" % (scale.name, stage),
               "budgets/%s/%s/%s.gin" % (scale.name, stage, task)]
-  return files + [f for f in optional
-                  if os.path.exists(os.path.join(paths.gin_dir(), f))]
+  return files + [f for f in optional if _exists(f)]
+
+
+def _exists(gin_file):
+  return os.path.exists(os.path.join(paths.gin_dir(), gin_file))

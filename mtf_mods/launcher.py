@@ -5,6 +5,9 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
 --gcp_project, --tpu_topology, --model_parallelism, ...) and adds:
 
   --variant   a registered variant (mtf_mods.variants), default the baseline
+  --implementation  kit (the kit's layers, gin/models/) or release (the
+              authors' released config on mesh tensorflow's own layers,
+              gin/reference/), default kit
   --scale     a named scale (mtf_mods.scales), default "cpu"
   --stage     a protocol stage (gin/stages/<stage>.gin), default "pretrain"
   --task      the seqio task or mixture (MIXTURE_NAME), default the scale's
@@ -55,6 +58,9 @@ TEXT_FILES_TASK = "text_files_span_corruption"
 LOG_FILE = "train.log"
 
 flags.DEFINE_string("variant", variants.BASELINE, "A registered variant.")
+flags.DEFINE_string("implementation", gin_files.KIT,
+                    "kit (the kit's layers) or release (the authors' "
+                    "released config on mesh tensorflow's own layers).")
 flags.DEFINE_string("scale", "cpu", "A named scale: " + ", ".join(
     scales.names()))
 flags.DEFINE_string("stage", protocol.PRETRAIN_STAGE,
@@ -160,13 +166,19 @@ def configure():
   variant = variants.get(FLAGS.variant)
   scale = scales.get(FLAGS.scale)
   check_name("stage", FLAGS.stage, stage_names())
+  check_name("implementation", FLAGS.implementation,
+             gin_files.IMPLEMENTATIONS)
   import_task_modules()
   task = resolve_task(scale)
   if FLAGS.t5_tfds_data_dir:
     seqio.set_tfds_data_dir_override(FLAGS.t5_tfds_data_dir)
   from mtf_mods.tasks import tfds_sources  # pylint: disable=g-import-not-at-top
   tfds_sources.check_prepared(task)
-  files = gin_files.stage_gin_files(variant, scale, FLAGS.stage, task)
+  try:
+    files = gin_files.stage_gin_files(variant, scale, FLAGS.stage, task,
+                                      FLAGS.implementation)
+  except gin_files.NoReleaseConfig as e:
+    raise UsageError(str(e)) from e
   files = [gin_config.resolve(f) for f in files + list(FLAGS.gin_file or [])]
   params = ["MIXTURE_NAME = %r" % task] + mesh_bindings()
   params += init_checkpoint_bindings()
@@ -181,7 +193,8 @@ def configure():
       "targets"].vocabulary
   params.append(clusters.vocab_size_binding(vocabulary.vocab_size))
   params += list(FLAGS.gin_param or [])
-  description = "variant %s at scale %s" % (variant.name, scale.name)
+  description = "variant %s (%s) at scale %s" % (
+      variant.name, FLAGS.implementation, scale.name)
   size = model_graph.measure(files, params, vocabulary.vocab_size,
                              flops=False)
   model_dir_guard.check(FLAGS.model_dir, size.signature, description)

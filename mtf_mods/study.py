@@ -8,8 +8,15 @@ For each variant (Narang et al. 2021, Sec. 3):
 - the downstream stages of `protocol.py` (fine-tuning from seed 0's final
   checkpoint, translation from scratch), each kept at its best validation
   score.
+A study cut to the early step (`early_only`, `--pretrain_until=early`) runs
+every seed to the early step, with the full run's schedules, and no
+downstream stage: the early loss over seeds, the paper's noise floor, at
+1/8 of the cost.
 
-Every (variant, stage, seed) cell runs `mtf-mods train` in subprocesses
+A study runs in one or both implementations (`--implementation`: the kit's
+layers, the authors' release on mtf's layers), each with its own baseline
+and model_dirs (runs/ and runs/release/). Every (implementation, variant,
+stage, seed) cell runs `mtf-mods train` in subprocesses
 (`launches`) and writes one record (results_store.py). A finished cell is
 skipped when the study runs again; a failed cell records its error and the
 others go on; an interrupted cell resumes from its last checkpoint (t5's
@@ -48,10 +55,13 @@ class StudyConfig:
   pretrain_steps: int = 0  # 0: the scale's own budget
   downstream_steps: int = 0  # 0: the budgets/<scale> files' own
   extra_flags: tuple = ()  # added to every launch (e.g. --tpu=...)
+  implementations: tuple = (results_store.KIT,)
+  early_only: bool = False  # every seed stops at the early step
 
-  def run_dir(self, variant, seed, stage):
-    return os.path.join(self.workdir, "runs", variant, "seed%d" % seed,
-                        stage)
+  def run_dir(self, variant, seed, stage, implementation=results_store.KIT):
+    runs = results_store.implementation_dir(
+        os.path.join(self.workdir, "runs"), implementation)
+    return os.path.join(runs, variant, "seed%d" % seed, stage)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,24 +84,31 @@ def pretraining_budget(scale, steps=0):
   return PretrainingBudget(final, early, interval, tuple(batch))
 
 
-def pretraining_launches(config, variant, seed, task):
+def pretraining_launches(config, variant, seed, task, implementation):
   """[(purpose, launcher arguments)] of a pre-training cell."""
   budget = pretraining_budget(config.scale, config.pretrain_steps)
-  steps = budget.final if seed == 0 else budget.early
-  model_dir = config.run_dir(variant, seed, PRETRAIN)
+  full_run = seed == 0 and not config.early_only
+  steps = budget.final if full_run else budget.early
+  model_dir = config.run_dir(variant, seed, PRETRAIN, implementation)
+  extra = launch_flags(config, implementation)
   train = launches.train_arguments(
       variant, config.scale.name, PRETRAIN, task, model_dir, seed=seed,
       train_steps=steps, gin_params=pretraining_bindings(budget),
-      extra=config.extra_flags)
-  checkpoints = '"all"' if seed == 0 else str(budget.early)
+      extra=extra)
+  checkpoints = '"all"' if full_run else str(budget.early)
   evaluation = ["eval_checkpoint_step = %s" % checkpoints]
   if config.scale.name != "paper":
     evaluation.append("utils.run.perplexity_eval_steps = %d"
                       % CPU_EVAL_BATCHES)
   evaluate = launches.train_arguments(
       variant, config.scale.name, protocol.PERPLEXITY_STAGE, task, model_dir,
-      gin_params=evaluation, extra=config.extra_flags)
+      gin_params=evaluation, extra=extra)
   return [("pre-train", train), ("held-out loss", evaluate)]
+
+
+def launch_flags(config, implementation):
+  """Flags every launch of an implementation's cells takes."""
+  return ("--implementation=%s" % implementation,) + tuple(config.extra_flags)
 
 
 def pretraining_bindings(budget):
@@ -103,11 +120,11 @@ def pretraining_bindings(budget):
           "utils.run.save_checkpoints_steps = %d" % budget.interval]
 
 
-def pretraining_metrics(config, variant, seed):
+def pretraining_metrics(config, variant, seed, implementation):
   """The record's metrics from a finished pre-training cell's model_dir."""
   budget = pretraining_budget(config.scale, config.pretrain_steps)
   final, early = budget.final, budget.early
-  model_dir = config.run_dir(variant, seed, PRETRAIN)
+  model_dir = config.run_dir(variant, seed, PRETRAIN, implementation)
   losses = model_dir_reader.held_out_losses(model_dir)
   if early not in losses:
     raise CellError("no held-out loss at the early step %d in %s"
@@ -117,6 +134,7 @@ def pretraining_metrics(config, variant, seed):
     summary = model_dir_reader.train_summary(model_dir) or {}
     metrics["steps_per_second"] = summary.get("steps_per_second")
     metrics["tokens_per_second"] = summary.get("tokens_per_second")
+  if seed == 0 and not config.early_only:
     if final not in losses:
       raise CellError("no held-out loss at the final step %d in %s"
                       % (final, model_dir))
@@ -126,12 +144,13 @@ def pretraining_metrics(config, variant, seed):
   return metrics
 
 
-def model_size(config, variant, vocab_size):
+def model_size(config, variant, vocab_size, implementation):
   """Parameters and training FLOPs of the variant at the study's scale, as
   its pre-training launch configures it."""
   budget = pretraining_budget(config.scale, config.pretrain_steps)
   size = model_graph.measure(
-      gin_files.stage_gin_files(variant, config.scale, PRETRAIN),
+      gin_files.stage_gin_files(variant, config.scale, PRETRAIN,
+                                implementation=implementation),
       pretraining_bindings(budget), vocab_size)
   return {"params": size.parameters, "flops_per_step": size.flops_per_step}
 
@@ -144,10 +163,14 @@ class Cell:
   launches: list           # [(purpose, launcher arguments)]
   collect: object          # () -> metrics dict
   depends_on: tuple = ()   # (stage, seed) cells of the same variant
+  implementation: str = results_store.KIT
 
   @property
   def label(self):
-    return "%s seed%d %s" % (self.variant, self.seed, self.stage)
+    label = "%s seed%d %s" % (self.variant, self.seed, self.stage)
+    if self.implementation == results_store.KIT:
+      return label
+    return "%s/%s" % (self.implementation, label)
 
 
 def format_eta(seconds):
@@ -161,7 +184,8 @@ def run_cells(cells, config, store, stream=None):
   counts = {results_store.OK: 0, results_store.FAILED: 0, SKIPPED: 0}
   durations = []
   for index, cell in enumerate(cells):
-    if store.is_finished(cell.variant, cell.stage, cell.seed):
+    if store.is_finished(cell.variant, cell.stage, cell.seed,
+                         cell.implementation):
       counts[SKIPPED] += 1
       continue
     remaining = len(cells) - index
@@ -172,10 +196,12 @@ def run_cells(cells, config, store, stream=None):
     started = time.time()
     record = results_store.Record(
         variant=cell.variant, stage=cell.stage, seed=cell.seed,
-        status=results_store.OK, scale=config.scale.name, data=config.data)
+        status=results_store.OK, scale=config.scale.name, data=config.data,
+        implementation=cell.implementation)
     try:
       for stage, seed in cell.depends_on:
-        if not store.is_finished(cell.variant, stage, seed):
+        if not store.is_finished(cell.variant, stage, seed,
+                                 cell.implementation):
           raise CellError("needs the %s cell of seed %d, which has not "
                           "succeeded" % (stage, seed))
       for purpose, arguments in cell.launches:
@@ -194,20 +220,23 @@ def run_cells(cells, config, store, stream=None):
   return counts
 
 
-def pretraining_cells(config, vocab_size):
+def pretraining_cells(config, vocab_size, implementation):
   """Seed 0 of every variant first (full budget), then the other seeds."""
   task = protocol.PRETRAINING_TASKS[config.data]
   cells = []
   for seed in range(config.seeds):
     for variant in config.variants:
       def collect(variant=variant, seed=seed):
-        metrics = pretraining_metrics(config, variant.name, seed)
+        metrics = pretraining_metrics(config, variant.name, seed,
+                                      implementation)
         if seed == 0:
-          metrics.update(model_size(config, variant, vocab_size))
+          metrics.update(model_size(config, variant, vocab_size,
+                                    implementation))
         return metrics
       cells.append(Cell(variant.name, PRETRAIN, seed,
                         pretraining_launches(config, variant.name, seed,
-                                             task), collect))
+                                             task, implementation), collect,
+                        implementation=implementation))
   return cells
 
 
@@ -222,13 +251,14 @@ def downstream_budget(config):
           % max(1, steps // 2)]
 
 
-def downstream_cells(config):
+def downstream_cells(config, implementation):
   """Each application of the protocol for every variant, from seed 0."""
   cells = []
   for variant in config.variants:
-    pretrained = config.run_dir(variant.name, 0, PRETRAIN)
+    pretrained = config.run_dir(variant.name, 0, PRETRAIN, implementation)
     for application in protocol.APPLICATIONS:
-      model_dir = config.run_dir(variant.name, 0, application.name)
+      model_dir = config.run_dir(variant.name, 0, application.name,
+                                 implementation)
       cell_launches = []
       for purpose, flags in protocol.launches(
           application, config.data, model_dir,
@@ -237,14 +267,14 @@ def downstream_cells(config):
           flags = flags + ["--seed=0"] + downstream_budget(config)
         cell_launches.append((purpose, launches.train_arguments(
             variant.name, config.scale.name,
-            extra=flags + list(config.extra_flags))))
+            extra=flags + list(launch_flags(config, implementation)))))
       def collect(application=application, model_dir=model_dir):
         best = protocol.best(application, config.data, model_dir)
         return {"score": best.score, "best_step": best.step,
                 "metrics": dict(best.metrics)}
       depends = ((PRETRAIN, 0),) if application.from_pretrained else ()
       cells.append(Cell(variant.name, application.name, 0, cell_launches,
-                        collect, depends))
+                        collect, depends, implementation))
   return cells
 
 
@@ -255,13 +285,33 @@ def stage_names():
 def build_cells(config, stages=()):
   """The study's cells in running order, limited to `stages` if given:
   seed 0's pre-training, the downstream applications, then the other
-  seeds' pre-training (the noise floor)."""
+  seeds' pre-training (the noise floor), each implementation's in turn.
+
+  Raises:
+    ValueError: an unknown stage or implementation, or a variant without a
+      release config in a study of the release.
+  """
   unknown = sorted(set(stages) - set(stage_names()))
   if unknown:
     raise ValueError("unknown stage %r; valid: %s" % (
         unknown[0], ", ".join(stage_names())))
-  pretraining = pretraining_cells(config, config.scale.vocab_size)
-  first = [c for c in pretraining if c.seed == 0]
-  others = [c for c in pretraining if c.seed != 0]
-  cells = first + downstream_cells(config) + others
+  downstream = sorted(set(stages) - {PRETRAIN})
+  if config.early_only and downstream:
+    raise ValueError("stage %s fine-tunes the final pre-trained checkpoint; "
+                     "a study cut to the early step runs only %s"
+                     % (downstream[0], PRETRAIN))
+  first, downstream, others = [], [], []
+  for implementation in config.implementations:
+    for variant in config.variants:
+      gin_files.model_gin_file(variant, implementation)
+    pretraining = pretraining_cells(config, config.scale.vocab_size,
+                                    implementation)
+    first += [c for c in pretraining if c.seed == 0]
+    others += [c for c in pretraining if c.seed != 0]
+    if not config.early_only:
+      downstream += downstream_cells(config, implementation)
+  # Seed by seed, each implementation's cells side by side: a study stopped
+  # early has the same seeds of both.
+  others.sort(key=lambda cell: cell.seed)
+  cells = first + downstream + others
   return [c for c in cells if not stages or c.stage in stages]

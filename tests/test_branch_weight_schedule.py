@@ -95,6 +95,40 @@ def test_branch_weights_update_at_the_schedules_rate(step):
   assert not np.allclose(at_branch_rate["kappa"], at_run_rate["kappa"])
 
 
+RELEASE_OPTIMIZER = gin_files.optimizer_gin_file(
+    variants.get("weighted_transformer"), protocol.PRETRAIN_STAGE,
+    gin_files.RELEASE)
+AS_PUBLISHED = "reference/as_published/weighted_transformer.gin"
+
+
+def updated_by_release(step, extra_files=()):
+  """`updated` by the release's pre-training optimizer of the Weighted
+  Transformer as its gin files configure it (kept parsed throughout: mtf
+  reads the alternative schedule's length from gin while it updates), at
+  the run's rate RUN_LEARNING_RATE."""
+  with gin_config.parsed([RELEASE_OPTIMIZER] + list(extra_files),
+                         ["pretraining_steps = %d" % TOTAL]):
+    optimizer = gin_config.query("utils.run.optimizer").scoped_configurable_fn
+    return updated(functools.partial(optimizer,
+                                     learning_rate=RUN_LEARNING_RATE), step)
+
+
+@pytest.mark.parametrize("step", [50, 600, 961, 962])
+def test_the_releases_fixed_schedule_is_the_kits_on_mtfs_optimizer(step):
+  """The release's optimizer with its regex and cut-off fixed (mtf's
+  AdafactorWithMultiLRSchedule) updates as the kit's does; as published it
+  is plain Adafactor."""
+  release = updated_by_release(step)
+  ours = updated(kit_optimizer, step)
+  as_published = updated_by_release(step, [AS_PUBLISHED])
+  at_run_rate = updated(adafactor(RUN_LEARNING_RATE), step)
+  for name in INITIAL:
+    np.testing.assert_allclose(release[name], ours[name], rtol=1e-6)
+    np.testing.assert_allclose(as_published[name], at_run_rate[name],
+                               rtol=1e-6)
+  assert not np.allclose(release["kappa"], at_run_rate["kappa"])
+
+
 @pytest.mark.parametrize("step", [962, 999])
 def test_branch_weights_are_frozen_over_the_last_20000_of_524288(step):
   ours = updated(kit_optimizer, step)

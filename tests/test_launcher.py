@@ -84,11 +84,27 @@ def test_model_dir_of_another_configuration_is_refused(trained, mini_env):
   assert sorted(os.listdir(model_dir)) == before
 
 
+def test_the_release_is_refused_a_model_dir_of_the_kits(trained, mini_env):
+  """Same variant and scale, the other implementation: different variables,
+  refused before anything is written."""
+  model_dir, _ = trained
+  before = sorted(os.listdir(model_dir))
+  result = call_cli("train", *TINY, "--implementation=release",
+                    "--train_steps=6", "--model_dir=" + model_dir,
+                    env=mini_env)
+  assert result.returncode == 2
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1 and "different model" in lines[0]
+  assert "variant baseline (release) at scale tiny" in lines[0]
+  assert sorted(os.listdir(model_dir)) == before
+
+
 @pytest.mark.parametrize("flag,value,valid", [
     ("variant", "no-such-variant", "baseline"),
     ("scale", "huge", "tiny, cpu, paper"),
     ("task", "no_such_task", "mini_span_corruption"),
     ("stage", "no_such_stage", "perplexity_eval, pretrain"),
+    ("implementation", "mtf", "kit, release"),
 ])
 def test_unknown_names_exit_2_with_one_line(flag, value, valid, mini_env,
                                             tmp_path):

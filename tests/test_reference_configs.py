@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from mtf_mods import gin_config
 from mtf_mods import model_parts
 from mtf_mods import paths
 from mtf_mods import scales
@@ -19,6 +20,9 @@ from model_sizes import parameters_at
 REFERENCE_DIR = os.path.join(paths.gin_dir(), variant_lib.REFERENCE_DIR)
 # gin/reference/parts/: blocks the variants' files share, no variant's own.
 SHARED_PARTS = "parts"
+# gin/reference/as_published/<variant>.gin: the release's published defects
+# back where they build, added after a release launch's files.
+AS_PUBLISHED = "as_published"
 WITH_REFERENCE = [v.name for v in variants.VARIANTS if v.reference_gin_file]
 # Parts are listed at the cpu scale (6+6 layers, d_model 192, d_ff 768, 6
 # heads), where every size ratio of Table 1 is exact. Parameter counts are
@@ -47,9 +51,36 @@ def test_a_reference_config_exists_unless_the_registry_says_why_not(name):
 
 
 def test_every_reference_config_belongs_to_a_registered_variant():
-  entries = set(os.listdir(REFERENCE_DIR)) - {SHARED_PARTS}
+  entries = set(os.listdir(REFERENCE_DIR)) - {SHARED_PARTS, AS_PUBLISHED}
   assert entries == {name + ".gin" for name in WITH_REFERENCE}
   assert os.path.isdir(os.path.join(REFERENCE_DIR, SHARED_PARTS))
+  as_published = os.listdir(os.path.join(REFERENCE_DIR, AS_PUBLISHED))
+  assert as_published and set(as_published) <= {
+      name + ".gin" for name in WITH_REFERENCE}
+
+
+@pytest.mark.parametrize("name", ["mixture_of_experts", "switch_transformer"])
+def test_the_decoders_capacity_factor_is_fixed_and_as_published_selectable(
+    name):
+  """The release bound the decoder's experts' capacity under "deccoder/",
+  which never applies: fixed, the decoder takes the encoder's factor; as
+  published, mtf's defaults (1.25 in training, 2.0 in evaluation)."""
+  variant = variants.get(name)
+  as_published = "%s/%s/%s.gin" % (variant_lib.REFERENCE_DIR, AS_PUBLISHED,
+                                   name)
+  factors = {}
+  for label, extra in (("fixed", []), ("as published", [as_published])):
+    with gin_config.parsed([variant.reference_gin_file, SCALE.gin_file]
+                           + extra):
+      factors[label] = [gin_config.query("%s/moe.MoE1D.capacity_factor_%s"
+                                         % (stack, mode))
+                        for stack in ("encoder", "decoder")
+                        for mode in ("train", "eval")]
+  encoder = factors["fixed"][0]
+  assert encoder == {"mixture_of_experts": 2.0, "switch_transformer": 1.2}[
+      name]
+  assert factors["fixed"] == [encoder] * 4
+  assert factors["as published"] == [encoder, encoder, 1.25, 2.0]
 
 
 @pytest.mark.parametrize("name", WITH_REFERENCE)

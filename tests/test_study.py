@@ -168,11 +168,42 @@ def test_paper_scale_dry_run_prints_runnable_tpu_commands():
   assert sum("--stage=finetune" in c for c in commands) == 6
 
 
+def test_a_two_implementation_study_cut_to_the_early_step():
+  """Each implementation's cells with its own model_dirs and flag, seed by
+  seed side by side, every seed stopping at the early step on the full
+  run's schedule, no downstream stage."""
+  budget = study_module.pretraining_budget(TINY)
+  result = call_cli("study", "--scale=tiny", "--dry-run", "--seeds=2",
+                    "--variants=%s" % OTHER, "--implementation=kit,release",
+                    "--pretrain_until=early", "--workdir=w")
+  assert result.returncode == 0, result.stderr[-2000:]
+  labels = [l[2:] for l in result.stdout.splitlines()
+            if l.startswith("# ") and l.endswith(" pretrain")]
+  assert labels == [
+      "%s%s seed%d pretrain" % (prefix, name, seed) for seed in (0, 1)
+      for prefix in ("", "release/") for name in (variants.BASELINE, OTHER)]
+  train = [l for l in result.stdout.splitlines()
+           if l.startswith("mtf-mods train") and "--stage=pretrain" in l]
+  assert len(train) == 8
+  assert all("--train_steps=%d" % budget.early in c
+             and "pretraining_steps = %d" % budget.final in c for c in train)
+  for command in train:
+    release = "--implementation=release" in command
+    assert release != ("--implementation=kit" in command)
+    assert release == ("--model_dir=w/runs/release/" in command)
+
+
 def test_study_refuses_unknown_names():
   for args, message in [
       (["--variants=baseline,nope"], "unknown variant 'nope'"),
       (["--data=web"], "unknown data 'web'; valid: mini, real"),
-      (["--stages=pretrain,nope"], "unknown stage 'nope'")]:
+      (["--stages=pretrain,nope"], "unknown stage 'nope'"),
+      (["--implementation=kit,mtf"],
+       "unknown implementation 'mtf'; valid: kit, release"),
+      (["--pretrain_until=middle"],
+       "unknown --pretrain_until 'middle'; valid: final, early"),
+      (["--pretrain_until=early", "--stages=pretrain,xsum"],
+       "stage xsum fine-tunes the final pre-trained checkpoint")]:
     result = call_cli("study", "--dry-run", *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -4,6 +4,11 @@ tests/test_study.py leaves out: the baseline's pre-training, then each
 application trained for 4 steps (fine-tuned from the pre-trained model, or
 from scratch), scored at every checkpoint and kept at its best.
 
+It runs the release's implementation (the authors' config on mtf's own
+layers), so every stage runs in both: tests/test_study.py runs the kit's
+pre-training, perplexity evaluation, fine-tuning and decode evaluation,
+tests/test_mini_bench.py its training from scratch.
+
 The fine-tuning and decode-evaluation checks read XSum's model_dir;
 training from scratch, WMT's.
 """
@@ -28,6 +33,8 @@ APPLICATIONS = [a for a in protocol.APPLICATIONS
                 if a.name not in INTERRUPTED_STUDY_STAGES]
 STAGES = [protocol.PRETRAIN_STAGE] + [a.name for a in APPLICATIONS]
 STEPS = 4  # --downstream_steps: a checkpoint every 2 steps
+IMPLEMENTATION = "release"
+LABEL = "[%s/%s seed0 %%s]" % (IMPLEMENTATION, variants.BASELINE)
 EMBEDDING = "shared/embedding"
 
 
@@ -39,18 +46,23 @@ def study(mini_env, tmp_path_factory):
                    "--variants=%s" % variants.BASELINE,
                    "--stages=%s" % ",".join(STAGES),
                    "--downstream_steps=%d" % STEPS,
+                   "--implementation=%s" % IMPLEMENTATION,
                    "--workdir=%s" % workdir, env=mini_env, timeout=1500)
   assert result.returncode == 0, result.stdout[-3000:]
   return workdir, result.stdout
 
 
 def run_dir(workdir, stage):
-  return str(workdir / "runs" / variants.BASELINE / "seed0" / stage)
+  return str(workdir / "runs" / IMPLEMENTATION / variants.BASELINE / "seed0"
+             / stage)
 
 
 def record(workdir, stage):
-  path = workdir / "results" / variants.BASELINE / stage / "seed0.json"
-  return json.loads(path.read_text())
+  path = (workdir / "results" / IMPLEMENTATION / variants.BASELINE / stage
+          / "seed0.json")
+  result = json.loads(path.read_text())
+  assert result["implementation"] == IMPLEMENTATION
+  return result
 
 
 @pytest.mark.parametrize("application", APPLICATIONS, ids=lambda a: a.name)
@@ -88,7 +100,7 @@ def test_fine_tuning_starts_from_the_pretrained_checkpoint(study):
   pretrained, model_dir = run_dir(workdir, "pretrain"), run_dir(workdir,
                                                                 "xsum")
   # --train_steps counts on from the pre-trained step.
-  assert "[baseline seed0 xsum] step %d/%d" % ((final + STEPS,) * 2) in output
+  assert LABEL % "xsum" + " step %d/%d" % ((final + STEPS,) * 2) in output
   start = "model.ckpt-%d" % final
   assert (tf.train.load_variable(os.path.join(model_dir, start), EMBEDDING)
           == tf.train.load_variable(os.path.join(pretrained, start),
@@ -118,7 +130,17 @@ def test_decode_eval_scores_every_checkpoint_with_its_predictions(study):
 
 def test_training_from_scratch_has_no_initial_checkpoint(study):
   workdir, output = study
-  assert "[baseline seed0 wmt] step %d/%d" % (STEPS, STEPS) in output
+  assert LABEL % "wmt" + " step %d/%d" % (STEPS, STEPS) in output
   with open(os.path.join(run_dir(workdir, "wmt"),
                          "operative_config.gin")) as f:
     assert "init_checkpoint = None" in f.read()
+
+
+def test_the_release_trained_on_mtfs_own_layers(study):
+  workdir, _ = study
+  for stage in STAGES:
+    with open(os.path.join(run_dir(workdir, stage),
+                           "operative_config.gin")) as f:
+      config = f.read()
+    assert "@transformer_layers.SelfAttention" in config, stage
+    assert "mtf_mods.MultiHeadSelfAttention" not in config, stage

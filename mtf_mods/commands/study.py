@@ -6,6 +6,7 @@ import sys
 from mtf_mods import cli
 
 HELP = "run the protocol for variants x seeds, then report (or --dry-run)"
+PRETRAIN_UNTIL = ("final", "early")
 TPU_PLACEHOLDERS = {"tpu": "$TPU_NAME", "tpu_zone": "$TPU_ZONE",
                     "gcp_project": "$GCP_PROJECT"}
 
@@ -19,6 +20,10 @@ def parse(argv):
       "cells; then write the report.")
   parser.add_argument("--variants", default="baseline",
                       help="comma-separated registered variants")
+  parser.add_argument("--implementation", default="kit",
+                      help="kit, release, or kit,release: whose models (the "
+                      "kit's layers, the authors' release on mesh "
+                      "tensorflow's layers); each has its own baseline")
   parser.add_argument("--scale", default="cpu")
   parser.add_argument("--data", default=None,
                       help="mini or real; default real at the paper scale, "
@@ -28,6 +33,10 @@ def parse(argv):
   parser.add_argument("--workdir", default="runs/study")
   parser.add_argument("--pretrain_steps", type=int, default=0,
                       help="override the scale's pre-training steps")
+  parser.add_argument("--pretrain_until", default="final",
+                      help="final or early; ""early: every seed stops at the early-loss step "
+                      "(1/8 of pre-training; schedules still span the "
+                      "whole run) and no downstream stage runs")
   parser.add_argument("--downstream_steps", type=int, default=0,
                       help="override the fine-tuning and from-scratch steps")
   parser.add_argument("--stages", default="",
@@ -84,13 +93,23 @@ def run(argv):
         args.data, ", ".join(sorted(protocol.DATA))))
   if args.seeds < 1:
     cli.fail("study", "--seeds must be at least 1, got %d" % args.seeds)
+  if args.pretrain_until not in PRETRAIN_UNTIL:
+    cli.fail("study", "unknown --pretrain_until %r; valid: %s" % (
+        args.pretrain_until, ", ".join(PRETRAIN_UNTIL)))
+  implementations = [name.strip() for name in args.implementation.split(",")
+                     if name.strip()]
+  for name in implementations or [""]:
+    if name not in study.results_store.IMPLEMENTATIONS:
+      cli.fail("study", "unknown implementation %r; valid: %s" % (
+          name, ", ".join(study.results_store.IMPLEMENTATIONS)))
   if variants.BASELINE not in [v.name for v in chosen]:
     chosen.insert(0, variants.get(variants.BASELINE))
   config = study.StudyConfig(
       variants=chosen, scale=scale, data=args.data, seeds=args.seeds,
       workdir=args.workdir, pretrain_steps=args.pretrain_steps,
       downstream_steps=args.downstream_steps,
-      extra_flags=tpu_flags(args))
+      extra_flags=tpu_flags(args), implementations=tuple(implementations),
+      early_only=args.pretrain_until == "early")
   stages = [s.strip() for s in args.stages.split(",") if s.strip()]
   try:
     cells = study.build_cells(config, stages)

@@ -140,6 +140,26 @@ def test_variants_lists_the_new_variant_without_paper_columns(site, package):
   assert float(flops) > 0 and float(flops_ratio) > 0
 
 
+def test_the_release_of_a_variant_without_one_is_refused(site, package):
+  """A study of the release names the variant and its no_reference; a
+  launch says the same, and neither writes anything."""
+  del package
+  env = dict(os.environ, PYTHONPATH=site)
+  for command in (["study", "--dry-run", "--variants=%s" % NAME],
+                  ["train", "--variant=%s" % NAME, "--scale=tiny",
+                   "--model_dir=%s" % os.path.join(site, "never")]):
+    result = subprocess.run(
+        [sys.executable, "-m", "mtf_mods.cli"] + command
+        + ["--implementation=release"], capture_output=True, text=True,
+        env=env, cwd=site, timeout=600)
+    assert result.returncode == 2, result.stderr[-3000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith(
+        "variant %s has no release implementation: not in the study's "
+        "release" % NAME), lines
+  assert not os.path.exists(os.path.join(site, "never"))
+
+
 def _own_entries(package):
   """The copy's own.py entries, loaded beside the installed registry."""
   spec = importlib.util.spec_from_file_location(
