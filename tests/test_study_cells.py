@@ -1,0 +1,42 @@
+"""The study's cells per implementation, without training: a finished
+cell is skipped in its own implementation only, and a cell's record says
+which implementation ran it."""
+import io
+
+from mtf_mods import results_store
+from mtf_mods import scales
+from mtf_mods import study
+from mtf_mods import variants
+
+
+def config(workdir):
+  return study.StudyConfig(
+      variants=[variants.get(variants.BASELINE)], scale=scales.get("tiny"),
+      data="mini", seeds=1, workdir=workdir, early_only=True,
+      implementations=(results_store.KIT, results_store.RELEASE))
+
+
+def test_a_finished_cell_is_skipped_in_its_own_implementation_only(
+    tmp_path, monkeypatch):
+  settings = config(str(tmp_path))
+  cells = study.build_cells(settings)
+  assert [(c.implementation, c.label) for c in cells] == [
+      ("kit", "baseline seed0 pretrain"),
+      ("release", "release/baseline seed0 pretrain")]
+  store = results_store.ResultStore(str(tmp_path))
+  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+                                 implementation="release"))
+  launched = []
+  monkeypatch.setattr(study.launches, "run",
+                      lambda arguments, label, stream: launched.append(
+                          (label, arguments)))
+  for cell in cells:
+    cell.collect = lambda: {"early_loss": 1.0}
+  counts = study.run_cells(cells, settings, store, io.StringIO())
+  assert counts == {"ok": 1, "failed": 0, "skipped": 1}
+  assert {label for label, _ in launched} == {"baseline seed0 pretrain"}
+  assert all("--implementation=kit" in arguments
+             for _, arguments in launched)
+  kit = store.get("baseline", "pretrain", 0)
+  assert (kit.status, kit.implementation) == ("ok", "kit")
+  assert store.get("baseline", "pretrain", 0, "release").metrics == {}
