@@ -9,6 +9,15 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 
+def fan_in_truncated_normal(reduced_dims, scale=1.0):
+  """Mesh TensorFlow 0.1.21's default dense kernel initializer
+  (mtf.layers.VarianceScalingInitializer with mode "fan_in", distribution
+  "normal"): a normal of std sqrt(scale / fan_in) truncated at two of those
+  standard deviations, so its samples have about 0.88 of that std."""
+  fan_in = mtf.Shape(reduced_dims).size
+  return tf.truncated_normal_initializer(stddev=(scale / fan_in) ** 0.5)
+
+
 def dense(x, new_dims, reduced_dims, context, name, use_bias=False,
           stddev=None, initializer=None):
   """Projects `x` from `reduced_dims` to `new_dims`.

@@ -10,7 +10,10 @@ instead of two, so the GLU variants use d_ff = 2/3 of the baseline's (2048
 for 3072) to keep the parameter count.
 
 The hidden dimension is `dimensions.D_FF`, so the block shards over the
-mesh's model axis under the default layout rules.
+mesh's model axis under the default layout rules. The kernels start as the
+release's did (the paper is silent): mtf's default dense initializer, a
+normal of std fan_in^-1/2 truncated at two standard deviations
+(`dense.fan_in_truncated_normal`); biases at zero.
 """
 import gin
 import mesh_tensorflow as mtf
@@ -18,6 +21,7 @@ from mesh_tensorflow.transformer import transformer
 
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.dense import dense
+from mtf_mods.layers.dense import fan_in_truncated_normal
 from mtf_mods.layers.transformer_layers import activations
 
 
@@ -52,13 +56,15 @@ class FeedForward(transformer.TransformerLayer):
     del losses
     model_dim = context.model.model_dim
     hidden_dim = self.hidden_dim
+    inner = fan_in_truncated_normal([model_dim])
     h = self.activation(dense(x, [hidden_dim], [model_dim], context, "wi",
-                              use_bias=self.use_bias))
+                              use_bias=self.use_bias, initializer=inner))
     if self.gated:
       h *= dense(x, [hidden_dim], [model_dim], context, "wi_linear",
-                 use_bias=self.use_bias)
+                 use_bias=self.use_bias, initializer=inner)
     if context.train and self.dropout_rate > 0.0:
       h = mtf.dropout(h, context.train, rate=self.dropout_rate,
                       noise_shape=h.shape - context.length_dim)
     return dense(h, [model_dim], [hidden_dim], context, "wo",
-                 use_bias=self.use_bias)
+                 use_bias=self.use_bias,
+                 initializer=fan_in_truncated_normal([hidden_dim]))

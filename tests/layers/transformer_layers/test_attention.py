@@ -234,3 +234,28 @@ def test_unknown_relative_attention_is_refused():
   with pytest.raises(ValueError, match="valid"):
     attention.MultiHeadSelfAttention(num_heads=2, key_value_size=4,
                                      relative_attention="sinusoid")
+
+
+def test_the_relative_bias_table_starts_as_mtfs():
+  """Glorot's uniform over [heads, buckets] (TensorFlow's default, which
+  mtf's SelfAttention gets), not N(0, 1): for the paper's 12 heads and 32
+  buckets a std of sqrt(2 / 44) = 0.21. Checked with 64 heads (2,048
+  draws): bounded by sqrt(6 / 96), std that / sqrt(3), as mtf's table."""
+  heads, d_kv = 64, 2
+  limit = (6 / (heads + 32)) ** 0.5
+  x = np.zeros((1, 2, 8), np.float32)
+  tables = []
+  for layer in (attention.MultiHeadSelfAttention(num_heads=heads,
+                                                 key_value_size=d_kv),
+                transformer_layers.SelfAttention(
+                    num_heads=heads, key_value_size=d_kv,
+                    relative_attention_type="bias_shared")):
+    _, values = run(layer.call, x, None)
+    [table] = [v for name, v in values.items()
+               if name.endswith("relative_attention_bias")]
+    assert table.shape == (heads, 32)
+    tables.append(table)
+  for table in tables:
+    assert np.abs(table).max() <= limit
+    assert table.std() == pytest.approx(limit / 3 ** 0.5, rel=0.05)
+    assert abs(table.mean()) < 0.05 * limit

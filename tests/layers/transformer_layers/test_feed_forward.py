@@ -116,3 +116,34 @@ def test_ffn_without_bias_has_no_bias_variables():
 def test_unknown_activation_names_the_valid_ones():
   with pytest.raises(ValueError, match="valid: .*relu"):
     feed_forward.FeedForward(hidden_size=8, activation="no-such-activation")
+
+
+@pytest.mark.parametrize("gated", [False, True], ids=["plain", "gated"])
+def test_initial_kernels_are_mtfs_truncated_normal(gated):
+  """mtf's DenseReluDense draws its kernels from a normal of std
+  fan_in^-1/2 cut at two of those: samples within 2 fan_in^-1/2 and of std
+  0.88 fan_in^-1/2. The kit's block starts the same (wi, wi_linear: fan_in
+  d_model; wo: fan_in d_ff)."""
+  d_model, d_ff = 128, 256
+  model_dim = mtf.Dimension(dimensions.D_MODEL, d_model)
+  shape = [BATCH, LENGTH, model_dim]
+  x = np.zeros((2, 3, d_model), np.float32)
+  activation = ["relu", "linear"] if gated else "relu"
+  ours = feed_forward.FeedForward(hidden_size=d_ff, activation="relu",
+                                  gated=gated)
+  theirs = transformer_layers.DenseReluDense(hidden_size=d_ff,
+                                             activation=activation)
+  truncated_std = 0.8796  # of N(0, 1) cut at +-2
+  for layer in (ours, theirs):
+    _, values = run_layer(
+        lambda context, inputs, layer=layer: layer.call(context,
+                                                        inputs["x"]),
+        {"x": (x, shape)}, model_dim, LENGTH, [BATCH])
+    kernels = {name: value for name, value in values.items()
+               if name.endswith("kernel")}
+    assert len(kernels) == (3 if gated else 2)
+    for name, kernel in kernels.items():
+      fan_in = d_ff if name.split("/")[-2] == "wo" else d_model
+      assert np.abs(kernel).max() <= 2 * fan_in ** -0.5, (layer, name)
+      assert kernel.std() == pytest.approx(truncated_std * fan_in ** -0.5,
+                                           rel=0.02), (layer, name)
