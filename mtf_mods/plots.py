@@ -1,7 +1,9 @@
 """Pictures of a study: held-out loss curves and per-metric bars.
 
 loss_curves.png: seed 0's held-out loss at every pre-training checkpoint,
-one line per variant. metrics.png: one panel per Table 1 metric the study
+one line per variant and implementation. effects.png: each variant's
+difference from its implementation's baseline with its 95% interval, one
+panel per metric, the implementations side by side. metrics.png: one panel per Table 1 metric the study
 measured, a bar per variant (with its seed-to-seed standard deviation where
 there are several seeds) and the baseline's noise band (mean ± 2 standard
 deviations) or, with a single seed, its value as a line.
@@ -18,16 +20,23 @@ from mtf_mods import variants  # pylint: disable=wrong-import-position
 
 def loss_curves(records, path):
   """Writes the curves; returns False if no record has a curve."""
-  curves = {r.variant: r.metrics["loss_curve"] for r in records
+  curves = {(r.implementation, r.variant): r.metrics["loss_curve"]
+            for r in records
             if r.status == results_store.OK and r.metrics.get("loss_curve")}
   if not curves:
     return False
   figure, axes = plt.subplots(figsize=(7, 4.5))
-  for name in [v.name for v in variants.VARIANTS if v.name in curves]:
-    points = sorted((int(step), loss) for step, loss in curves[name].items()
-                    if int(step) > 0)
+  order = {v.name: i for i, v in enumerate(variants.VARIANTS)}
+  for implementation, name in sorted(
+      curves, key=lambda key: (results_store.IMPLEMENTATIONS.index(key[0]),
+                               order.get(key[1], len(order)))):
+    points = sorted((int(step), loss) for step, loss in curves[
+        (implementation, name)].items() if int(step) > 0)
+    label = (name if implementation == results_store.KIT
+             else "%s (%s)" % (name, implementation))
     axes.plot([p[0] for p in points], [p[1] for p in points], marker="o",
-              markersize=3, label=name,
+              markersize=3, label=label,
+              linestyle="-" if implementation == results_store.KIT else "--",
               linewidth=2.5 if name == variants.BASELINE else 1.2)
   axes.set_xlabel("pre-training step")
   axes.set_ylabel("held-out loss (nats / target token)")
@@ -74,6 +83,54 @@ def metric_bars(by_variant, table_columns, path):
     axes.set_xticks(range(len(names)))
     axes.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
     axes.set_title(column.name)
+  figure.tight_layout()
+  figure.savefig(path, dpi=120)
+  plt.close(figure)
+  return True
+
+
+def effects(by_implementation, table_columns, path):
+  """Writes each variant's effect with its interval, implementations side
+  by side; returns False if no effect was measured."""
+  found = {implementation: report.effects(by_variant, table_columns)
+           for implementation, by_variant in by_implementation.items()}
+  judged = [c for c in table_columns if c.judged and any(
+      key[1] == c.name for f in found.values() for key in f)]
+  if not judged:
+    return False
+  names = report.ordered_variants({key[0]: None for f in found.values()
+                                   for key in f})
+  figure, panels = plt.subplots(1, len(judged), squeeze=False,
+                                figsize=(3.4 * len(judged),
+                                         1.0 + 0.45 * len(names)))
+  offsets = {implementation: (i - (len(found) - 1) / 2) * 0.25
+             for i, implementation in enumerate(found)}
+  for axes, column in zip(panels[0], judged):
+    for implementation, effects_of_one in found.items():
+      rows, deltas, errors = [], [], [[], []]
+      for row, name in enumerate(names):
+        effect = effects_of_one.get((name, column.name))
+        if effect is None:
+          continue
+        difference = effect.difference
+        rows.append(row + offsets[implementation])
+        deltas.append(difference.delta)
+        low = difference.low if difference.low is not None else (
+            difference.delta)
+        high = difference.high if difference.high is not None else (
+            difference.delta)
+        errors[0].append(difference.delta - low)
+        errors[1].append(high - difference.delta)
+      axes.errorbar(deltas, rows, xerr=errors, fmt="o", capsize=3,
+                    label=implementation)
+    axes.axvline(0.0, color="gray", linewidth=1)
+    axes.set_yticks(range(len(names)))
+    axes.set_yticklabels(names, fontsize=8)
+    axes.invert_yaxis()
+    better = "lower" if column.lower_is_better else "higher"
+    axes.set_title("%s (%s is better)" % (column.name, better), fontsize=9)
+    axes.set_xlabel("difference from the baseline", fontsize=8)
+    axes.legend(fontsize=7)
   figure.tight_layout()
   figure.savefig(path, dpi=120)
   plt.close(figure)

@@ -2,7 +2,9 @@
 import csv
 import dataclasses
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from mtf_mods import plots
 from mtf_mods import report
@@ -84,7 +86,7 @@ def test_csv_has_one_row_per_variant_and_column(tmp_path, other_variant):
   columns = report.columns(DOWNSTREAM)
   by_variant = report.collect(records(other), columns)
   path = tmp_path / "report.csv"
-  report.write_csv(str(path), by_variant, columns)
+  report.write_csv(str(path), {"kit": by_variant}, columns)
   with open(path) as f:
     rows = list(csv.DictReader(f))
   assert len(rows) == len(by_variant) * len(columns)
@@ -106,7 +108,7 @@ def test_a_variant_outside_table1_has_a_kit_row_and_no_paper_row(
   assert own_rows[0].endswith("| — |")  # its SGLUE cell failed
   assert lines.index(own_rows[0]) == len(lines) - 1  # no paper row after it
   path = tmp_path / "report.csv"
-  report.write_csv(str(path), by_variant, columns)
+  report.write_csv(str(path), {"kit": by_variant}, columns)
   with open(path) as f:
     rows = [r for r in csv.DictReader(f) if r["variant"] == own_variant]
   assert len(rows) == len(columns)
@@ -127,3 +129,156 @@ def test_plots_are_written(tmp_path, other_variant):
   for name in ("curves.png", "bars.png"):
     data = (tmp_path / name).read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 5000
+
+
+# Two implementations, known answers. Early loss over 3 seeds; SGLUE over 3
+# seeds for the baselines and swiglu, one seed for selu.
+KIT_EARLY = {"baseline": [2.00, 2.10, 1.90], "swiglu": [1.50, 1.60, 1.40],
+             "gelu": [2.05, 1.95, 2.00], "selu": [1.75, 1.85, 1.65]}
+RELEASE_EARLY = {"baseline": [2.20, 2.30, 2.10],
+                 "swiglu": [1.70, 1.80, 1.60], "gelu": [2.25, 2.15, 2.20],
+                 "selu": [2.70, 2.80, 2.60]}
+SGLUE = {"baseline": [60.0, 61.0, 59.0], "swiglu": [70.0, 71.0, 69.0],
+         "selu": [55.0]}
+
+
+def two_implementation_records():
+  rows = []
+  for implementation, early in (("kit", KIT_EARLY),
+                                ("release", RELEASE_EARLY)):
+    for name, values in early.items():
+      for seed, value in enumerate(values):
+        rows.append(results_store.Record(
+            name, "pretrain", seed, "ok", {"early_loss": value},
+            implementation=implementation))
+    for name, values in SGLUE.items():
+      for seed, value in enumerate(values):
+        rows.append(results_store.Record(
+            name, "sglue", seed, "ok", {"score": value},
+            implementation=implementation))
+  return rows
+
+
+def by_implementation(columns):
+  rows = two_implementation_records()
+  return {implementation: report.collect(rows, columns, implementation)
+          for implementation in ("kit", "release")}
+
+
+def test_effects_have_welch_intervals_holm_and_verdicts():
+  columns = report.columns(DOWNSTREAM)
+  kit = by_implementation(columns)["kit"]
+  found = report.effects(kit, columns)
+  early = {name: found[(name, "Early loss")] for name in KIT_EARLY
+           if name != "baseline"}
+  raw = {name: stats.ttest_ind(values, KIT_EARLY["baseline"],
+                               equal_var=False).pvalue
+         for name, values in KIT_EARLY.items() if name != "baseline"}
+  ranked = sorted(raw, key=raw.get)  # Holm: (m - k + 1) p, non-decreasing
+  expected, running = {}, 0.0
+  for k, name in enumerate(ranked):
+    running = max(running, (len(ranked) - k) * raw[name])
+    expected[name] = min(1.0, running)
+  for name, effect in early.items():
+    assert effect.p_holm == pytest.approx(expected[name], rel=1e-9)
+    assert effect.difference.delta == pytest.approx(
+        np.mean(KIT_EARLY[name]) - np.mean(KIT_EARLY["baseline"]))
+  assert early["swiglu"].verdict == "better"
+  assert early["gelu"].verdict == "within noise"
+  # selu alone would be beyond noise (p < 0.05); over 3 variants it is not.
+  assert raw["selu"] < 0.05 and early["selu"].verdict == "within noise"
+  assert found[("swiglu", "SGLUE")].verdict == "better"  # higher is better
+  assert found[("selu", "SGLUE")].verdict == "one seed"
+  assert found[("selu", "SGLUE")].difference.low is None
+
+
+def test_transfers_between_implementations_and_applications():
+  columns = report.columns(DOWNSTREAM)
+  both = by_implementation(columns)
+  found = {name: report.effects(by_variant, columns)
+           for name, by_variant in both.items()}
+  # swiglu: better in both implementations, in the loss and in SGLUE.
+  assert report.transfers("swiglu", found, columns) == ("yes", "yes")
+  # gelu: nothing beyond noise anywhere.
+  assert report.transfers("gelu", found, columns) == ("untested",
+                                                      "untested")
+  # selu: within noise in the kit (after Holm), worse in the release; its
+  # SGLUE has one seed.
+  assert found["release"][("selu", "Early loss")].verdict == "worse"
+  assert report.transfers("selu", found, columns) == ("untested",
+                                                      "untested")
+  release_worse = dict(found)
+  release_worse["release"] = dict(found["release"])
+  release_worse["release"][("swiglu", "Early loss")] = report.Effect(
+      found["release"][("swiglu", "Early loss")].difference, 0.001, "worse")
+  assert report.transfers("swiglu", release_worse, columns) == ("no", "no")
+
+
+def test_paper_directions_come_from_table1():
+  columns = report.columns(DOWNSTREAM)
+  kit = by_implementation(columns)["kit"]
+  # SwiGLU: final loss 1.789 vs 1.838, SGLUE 76.00 vs 71.66 (Table 1).
+  assert report.paper_summary("swiglu", kit, columns) == (
+      "pretraining +, SGLUE +")
+  early = {c.name: c for c in columns}["Early loss"]
+  # GeLU's early loss 2.179 +- 0.003 against 2.182 +- 0.005: the same.
+  assert report.paper_direction(kit["gelu"]["Early loss"],
+                                kit["baseline"]["Early loss"],
+                                early) == "same"
+
+
+def test_markdown_and_csv_carry_the_same_verdicts(tmp_path):
+  columns = report.columns(DOWNSTREAM)
+  both = by_implementation(columns)
+  table = report.effects_markdown(both, columns)
+  rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): line
+          for line in table.splitlines()[2:]}
+  assert set(rows) == {(name, implementation) for name in ("swiglu", "gelu",
+                                                           "selu")
+                       for implementation in ("kit", "release")}
+  assert "better" in rows[("swiglu", "kit")].split("|")[3]
+  assert rows[("swiglu", "kit")].rstrip(" |").endswith(
+      "| yes | yes | pretraining +, SGLUE +")
+  assert "worse" in rows[("selu", "release")].split("|")[3]
+  assert "one seed" in rows[("selu", "kit")].split("|")[4]
+  path = tmp_path / "report.csv"
+  report.write_csv(str(path), both, columns)
+  with open(path) as f:
+    written = list(csv.DictReader(f))
+  cell = {(r["implementation"], r["variant"], r["column"]): r
+          for r in written}
+  assert cell[("kit", "swiglu", "Early loss")]["verdict"] == "better"
+  assert cell[("release", "selu", "Early loss")]["verdict"] == "worse"
+  assert cell[("kit", "selu", "Early loss")]["verdict"] == "within noise"
+  assert cell[("kit", "selu", "SGLUE")]["verdict"] == "one seed"
+  assert cell[("kit", "swiglu", "Early loss")][
+      "transfers_implementations"] == "yes"
+  assert cell[("kit", "swiglu", "Early loss")]["paper_direction"] == "better"
+  low = float(cell[("kit", "swiglu", "Early loss")]["ci_low"])
+  high = float(cell[("kit", "swiglu", "Early loss")]["ci_high"])
+  assert low < -0.5 < high < 0  # -0.5 with its interval, all below 0
+  for key, row in cell.items():
+    if key[1] != "baseline" and row["verdict"]:
+      assert row["verdict"] in rows[key[1:2] + key[0:1]]
+
+
+def test_release_minus_kit_is_compared_per_variant():
+  columns = report.columns(DOWNSTREAM)
+  both = by_implementation(columns)
+  found = report.implementation_differences(both, columns)
+  baseline = found[("baseline", "Early loss")]
+  assert baseline.difference.delta == pytest.approx(0.2)
+  assert found[("selu", "Early loss")].verdict == "differ"  # +0.95
+  assert found[("selu", "SGLUE")].verdict == "one seed"
+  table = report.implementations_markdown(both, columns)
+  assert table.splitlines()[0] == "| Variant | Early loss | SGLUE |"
+  assert report.implementations_markdown({"kit": both["kit"]},
+                                         columns) is None
+
+
+def test_the_effects_plot_shows_both_implementations(tmp_path):
+  columns = report.columns(DOWNSTREAM)
+  path = tmp_path / "effects.png"
+  assert plots.effects(by_implementation(columns), columns, str(path))
+  assert path.read_bytes().startswith(b"\x89PNG")
+  assert not plots.effects({"kit": {}}, columns, str(tmp_path / "none.png"))

@@ -10,9 +10,10 @@ HELP = "a study's results beside the paper's Table 1 (Markdown, CSV, PNG)"
 def main(argv):
   parser = argparse.ArgumentParser(
       prog="mtf-mods report",
-      description="Print and write a study's Table 1: the kit's figures, the "
-      "paper's beside them, differences from the baseline marked where they "
-      "exceed the baseline's seed-to-seed spread; with plots.")
+      description="Print and write a study's Table 1: the measured figures "
+      "of each implementation, the paper's beside them, each variant's "
+      "difference from its baseline with a 95% interval and a verdict, "
+      "whether it transfers; with plots.")
   parser.add_argument("--workdir", default="runs/study",
                       help="the study's working directory")
   args = parser.parse_args(argv)
@@ -25,30 +26,58 @@ def write(workdir):
   from mtf_mods import report  # pylint: disable=g-import-not-at-top
   from mtf_mods import results_store  # pylint: disable=g-import-not-at-top
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods import significance  # pylint: disable=g-import-not-at-top
   records = results_store.ResultStore(workdir).all()
   if not records:
     cli.fail("report", "no study results in %s/results; run mtf-mods study "
              "--workdir %s first" % (workdir, workdir))
   table_columns = report.columns(protocol.APPLICATIONS)
-  by_variant = report.collect(records, table_columns)
-  table = report.markdown(by_variant, table_columns)
+  present = {r.implementation for r in records}
+  by_implementation = {
+      implementation: report.collect(records, table_columns, implementation)
+      for implementation in results_store.IMPLEMENTATIONS
+      if implementation in present}
+  sections = [report.markdown(by_variant, table_columns, implementation)
+              for implementation, by_variant in by_implementation.items()]
+  sections.append(
+      "Differences from the baseline in parentheses; * marks one beyond "
+      "the seed-to-seed noise: Welch's 95%% interval over seeds, Holm-"
+      "corrected over the study's variants (alpha %g).\n"
+      % significance.ALPHA)
+  sections.append("## Effects\n\n" + report.effects_markdown(
+      by_implementation, table_columns)
+      + "\nEach cell: difference from the implementation's own baseline "
+      "[Welch's 95% interval over seeds] and the verdict after Holm's "
+      "correction; \"one seed\" where a side has a single seed. Transfers: "
+      "whether the verdicts agree where both are beyond noise, between the "
+      "implementations and between the applications (untested: no such "
+      "pair). Paper: Table 1's direction per application (+ better, - "
+      "worse, = the same).\n")
+  compared = report.implementations_markdown(by_implementation,
+                                             table_columns)
+  if compared:
+    sections.append("## Release minus kit\n\n" + compared + "\nThe "
+                    "release's figure minus the kit's for the same variant, "
+                    "[Welch's 95% interval], Holm-corrected over variants.\n")
   failed = [r for r in records if r.status != results_store.OK]
-  notes = ["", "Differences from the baseline in parentheses; * marks a kit "
-           "difference larger than %g standard deviations of the baseline's "
-           "seed-to-seed spread." % report.NOISE_SIGMAS]
-  notes += ["failed: %s seed %d %s: %s" % (r.variant, r.seed, r.stage,
-                                           r.error) for r in failed]
-  text = table + "\n".join(notes) + "\n"
+  sections += ["failed: %s%s seed %d %s: %s" % (
+      "" if r.implementation == results_store.KIT else r.implementation + "/",
+      r.variant, r.seed, r.stage, r.error) for r in failed]
+  text = "\n".join(sections) + "\n"
   print(text)
   with open(os.path.join(workdir, "report.md"), "w") as f:
     f.write(text)
-  report.write_csv(os.path.join(workdir, "report.csv"), by_variant,
+  report.write_csv(os.path.join(workdir, "report.csv"), by_implementation,
                    table_columns)
+  first = next(iter(by_implementation.values()))
   drawn = {
       "loss_curves.png": plots.loss_curves(
           records, os.path.join(workdir, "loss_curves.png")),
       "metrics.png": plots.metric_bars(
-          by_variant, table_columns, os.path.join(workdir, "metrics.png")),
+          first, table_columns, os.path.join(workdir, "metrics.png")),
+      "effects.png": plots.effects(
+          by_implementation, table_columns,
+          os.path.join(workdir, "effects.png")),
   }
   written = ["report.md", "report.csv"] + [
       name for name, was_drawn in drawn.items() if was_drawn]

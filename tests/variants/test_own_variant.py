@@ -188,7 +188,7 @@ def test_the_registry_and_the_report_serve_the_new_variant(
   assert lines[-1].startswith("| %s | kit | 6.5M (-100K) |" % NAME)
   assert "(-0.250)" in lines[-1]
   path = tmp_path / "report.csv"
-  report.write_csv(str(path), by_variant, columns)
+  report.write_csv(str(path), {"kit": by_variant}, columns)
   with open(path) as f:
     rows = [r for r in csv.DictReader(f) if r["variant"] == NAME]
   assert rows and all(r["table1_row"] == r["paper"] == "" for r in rows)
