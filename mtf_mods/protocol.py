@@ -52,6 +52,14 @@ MINI_SUPERGLUE_GROUPS = {
 }
 
 
+def _superglue_groups(data):
+  """{task: its metrics} of the SuperGLUE average on the data."""
+  from mtf_mods.tasks import super_glue  # pylint: disable=g-import-not-at-top
+  if data == REAL_DATA:
+    return super_glue.metric_groups()
+  return MINI_SUPERGLUE_GROUPS
+
+
 def _superglue_average(scores, data):
   from mtf_mods.tasks import super_glue  # pylint: disable=g-import-not-at-top
   if data == REAL_DATA:
@@ -160,11 +168,18 @@ def launches(application: Application, data: str, model_dir: str,
 
 def best(application: Application, data: str,
          model_dir: str) -> checkpoint_selection.Best:
-  """The best validation checkpoint of a trained application's model_dir.
+  """The best validation checkpoint of a trained application's model_dir:
+  SuperGLUE's per task (checkpoint_selection.best_per_task, as T5), the
+  others' by their metric.
 
   The first checkpoint is where training started (the pre-trained model, or
   random weights), so it does not count.
   """
+  after_step = model_dir_reader.first_step(model_dir)
+  if not application.metric_name:
+    return checkpoint_selection.best_per_task(
+        model_dir_reader.validation_scores(model_dir),
+        _superglue_groups(data), after_step)
   return checkpoint_selection.best_validation_score(
       model_dir, lambda metrics: application.score(metrics, data),
-      after_step=model_dir_reader.first_step(model_dir))
+      after_step=after_step)

@@ -270,8 +270,11 @@ def downstream_cells(config, implementation):
             extra=flags + list(launch_flags(config, implementation)))))
       def collect(application=application, model_dir=model_dir):
         best = protocol.best(application, config.data, model_dir)
-        return {"score": best.score, "best_step": best.step,
-                "metrics": dict(best.metrics)}
+        metrics = {"score": best.score, "best_step": best.step,
+                   "metrics": dict(best.metrics)}
+        if best.task_steps:  # SuperGLUE: each task's own best checkpoint
+          metrics["best_steps"] = dict(best.task_steps)
+        return metrics
       depends = ((PRETRAIN, 0),) if application.from_pretrained else ()
       cells.append(Cell(variant.name, application.name, 0, cell_launches,
                         collect, depends, implementation))

@@ -36,3 +36,25 @@ def test_ties_go_to_the_earlier_step_and_steps_can_be_skipped():
   assert best.step == 20  # 40 lacks the metric and is skipped
   with pytest.raises(ValueError, match="no evaluated checkpoint after step 30"):
     checkpoint_selection.best_checkpoint(scores, em, after_step=30)
+
+
+def test_several_tasks_each_keep_their_own_best_checkpoint():
+  """T5's rule for a benchmark fine-tuned as one mixture (SuperGLUE): each
+  task at its own best step; the score is the mean of the tasks' bests,
+  above any single checkpoint's average here (75 at step 200)."""
+  scores = {100: {"a/accuracy": 50.0, "b/f1": 90.0, "b/accuracy": 80.0},
+            200: {"a/accuracy": 80.0, "b/f1": 70.0, "b/accuracy": 70.0},
+            300: {"a/accuracy": 60.0, "b/f1": 60.0, "b/accuracy": 60.0}}
+  tasks = {"a": ["a/accuracy"], "b": ["b/f1", "b/accuracy"]}
+  best = checkpoint_selection.best_per_task(scores, tasks)
+  assert best.task_steps == {"a": 200, "b": 100}
+  assert best.score == pytest.approx((80.0 + 85.0) / 2)
+  assert best.metrics == {"a/accuracy": 80.0, "b/f1": 90.0,
+                          "b/accuracy": 80.0}
+  assert best.step == 200
+  on_average = checkpoint_selection.best_checkpoint(
+      scores, lambda m: (m["a/accuracy"] + (m["b/f1"] + m["b/accuracy"]) / 2)
+      / 2)
+  assert on_average.score == 75.0 < best.score
+  later = checkpoint_selection.best_per_task(scores, tasks, after_step=100)
+  assert later.task_steps == {"a": 200, "b": 200}

@@ -137,3 +137,21 @@ def test_finetuning_counts_from_the_checkpoint():
     gin.clear_config()
   assert finetuning.steps_after_checkpoint(
       0, {}, checkpoint="m/model.ckpt-7", steps=5) == 12
+
+
+def test_superglue_keeps_each_tasks_best_checkpoint(tmp_path, monkeypatch):
+  """The study's SGLUE (record "score") is the mean of each mini task's
+  best score over the checkpoints after the first; the other applications
+  keep one checkpoint."""
+  from test_checkpoint_selection import write_scores
+  steps = {0: (90.0, 90.0, 90.0, 90.0), 10: (80.0, 40.0, 40.0, 50.0),
+           20: (60.0, 60.0, 60.0, 70.0)}
+  write_scores(str(tmp_path), {
+      step: {"mini_boolq/accuracy": boolq, "mini_cb/mean_3class_f1": f1,
+             "mini_cb/accuracy": cb, "mini_copa/accuracy": copa}
+      for step, (boolq, f1, cb, copa) in steps.items()})
+  # Fine-tuning started at step 0 (no checkpoint files are written here).
+  monkeypatch.setattr(protocol.model_dir_reader, "first_step", lambda d: 0)
+  best = protocol.best(protocol.get("superglue"), "mini", str(tmp_path))
+  assert best.task_steps == {"BoolQ": 10, "CB": 20, "COPA": 20}
+  assert best.score == pytest.approx((80.0 + 60.0 + 70.0) / 3)
