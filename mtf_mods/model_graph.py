@@ -6,11 +6,18 @@ train a model directly.
 
 FLOPs method: every einsum of the training graph (forward, and the two
 einsums of its gradient) costs one multiply-add, 2 FLOPs, per point of the
-joint index space of its operands and output. Mesh TensorFlow writes the
-product of two tensors as an einsum too, so elementwise products (a GLU
-gate, a Rezero scale) count, 2 FLOPs per element; other elementwise
-operations, softmaxes, gathers and the optimizer update do not. For the
+joint index space of its operands and output, so a training step counts 6 x
+the forward multiply-adds; Table 1's Ops are those forward multiply-adds
+(count / 6). Mesh TensorFlow writes an embedding lookup (mtf.gather) as an
+einsum of a one-hot with the table, so lookups count, vocab x d_model
+multiply-adds per token (tests/test_model_graph.py), as does the product of
+two tensors (a GLU gate, a Rezero scale: 2 FLOPs per element); other
+elementwise operations, softmaxes and the optimizer update do not. For the
 paper's models the matrix products are well over 99% of the count.
+
+The loss is mtf's: cross-entropy plus its z-loss, 1e-4 log(Z)^2 per target
+token (Z the softmax's normalizer; Unitransformer.z_loss, bound by neither
+the kit nor the release, so 1e-4 in both).
 """
 import dataclasses
 import types

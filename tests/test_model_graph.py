@@ -2,7 +2,9 @@
 at smaller scales."""
 import re
 
+import mesh_tensorflow as mtf
 import pytest
+import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
 from mtf_mods import model_graph
@@ -33,6 +35,39 @@ def test_paper_scale_flops_are_six_times_the_papers_forward_ops():
   size = size_at("paper")
   ops = paper.table1()[BASELINE.table1_row]["Ops"]
   assert size.flops_per_step / ops == pytest.approx(6.0, rel=0.01)
+
+
+def test_an_embedding_lookup_counts_as_a_one_hot_product():
+  """mtf.gather is an einsum of a one-hot with the table: a lookup counts
+  vocab x d_model multiply-adds per token forward, and its gradient two
+  more einsums like any other product, so 6 x in the training FLOPs."""
+  graph = mtf.Graph()
+  mesh = mtf.Mesh(graph, "mesh")
+  vocab, d_model = mtf.Dimension("vocab", 50), mtf.Dimension("d_model", 8)
+  batch, length = mtf.Dimension("batch", 2), mtf.Dimension("length", 3)
+  with tf.Graph().as_default():
+    table = mtf.get_variable(mesh, "table", mtf.Shape([vocab, d_model]),
+                             initializer=tf.zeros_initializer())
+    ids = mtf.import_fully_replicated(
+        mesh, tf.zeros([2, 3], tf.int32), mtf.Shape([batch, length]))
+    loss = mtf.reduce_sum(mtf.gather(table, ids, vocab))
+    gradients = mtf.gradients([loss], [table])
+    counted = model_graph.count_flops(model_graph.TrainingGraph(
+        graph, mesh, None, loss, [table.operation], gradients))
+  assert counted == 6 * 2 * 3 * 50 * 8
+
+
+def test_the_z_loss_is_1e_4_in_the_kit_and_the_release():
+  """mtf's default z-loss, bound by neither: 1e-4 x log(Z)^2 per target
+  token, in the decoder's loss (Unitransformer.z_loss)."""
+  scale = scales.get("tiny")
+  for gin_file in (BASELINE.gin_file, BASELINE.reference_gin_file):
+    with gin_config.parsed([gin_file, scale.gin_file]), \
+        tf.Graph().as_default():
+      built = model_graph.build_training_graph(
+          scale.vocab_size, 2, model_graph.sequence_lengths(),
+          gradients=False)
+    assert built.model.decoder.z_loss == 1e-4, gin_file
 
 
 @pytest.mark.parametrize("scale_name", scales.names())
