@@ -15,9 +15,10 @@ two tensors (a GLU gate, a Rezero scale: 2 FLOPs per element); other
 elementwise operations, softmaxes and the optimizer update do not. For the
 paper's models the matrix products are well over 99% of the count.
 
-The loss is mtf's: cross-entropy plus its z-loss, 1e-4 log(Z)^2 per target
-token (Z the softmax's normalizer; Unitransformer.z_loss, bound by neither
-the kit nor the release, so 1e-4 in both).
+The training loss is mtf's: cross-entropy plus its z-loss, 1e-4 log(Z)^2
+per target token (Z the softmax's normalizer; Unitransformer.z_loss, bound
+by neither the kit nor the release, so 1e-4 in both); evaluation leaves the
+z-loss out.
 """
 import dataclasses
 import types
