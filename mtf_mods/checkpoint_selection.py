@@ -10,12 +10,11 @@ function of them (e.g. XSum's ROUGE-2, `protocol.Application.score`) is
 highest (`best_checkpoint`).
 
 A benchmark of several tasks fine-tuned together (SuperGLUE's mixture)
-picks each task's best checkpoint on its own (`best_per_task`), as T5 did:
-"for models fine-tuned on multiple tasks, we choose the best checkpoint for
-each task independently" (Raffel et al. 2020, Sec. 3.1.2, which Narang et
-al. 2021 follow for "the model checkpoint corresponding to the highest
-validation performance"); the benchmark's score is the mean of the tasks'
-best scores.
+picks each task's best checkpoint on its own (`best_per_task`), as T5 did
+for models fine-tuned on several tasks (Raffel et al. 2020, Sec. 3.1.2),
+whose protocol Narang et al. 2021 follow ("the model checkpoint
+corresponding to the highest validation performance"); the benchmark's
+score is the mean of the tasks' best scores.
 """
 import dataclasses
 from typing import Callable, Mapping
