@@ -24,8 +24,10 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import cli
 from mtf_mods import lowering
+from mtf_mods import model_graph
 from mtf_mods import model_parts
 from mtf_mods import scales
+from mtf_mods.layers import dimensions
 from mtf_mods.layers.stacks import funnel
 from mtf_mods.layers.stacks import universal
 from mtf_mods.layers.transformer_layers import placed_feed_forward
@@ -82,6 +84,29 @@ def run_layer(build, inputs, model_dim, length_dim, batch_dims,
     with lowering.open_session(graph, mesh, [output],
                                initial_values=weights) as run:
       return run.session.run(run.outputs[0]), run.initial_values
+
+
+def model_loss(features, vocab_size, weights=None):
+  """(training loss, {variable: initial value}) of the model the parsed gin
+  config makes, on `features` ({"inputs"|"targets": int array [batch,
+  length]}) on one device, with `weights` as in run_layer."""
+  with tf.Graph().as_default():
+    tf.set_random_seed(0)
+    graph = mtf.Graph()
+    mesh = mtf.Mesh(graph, "mesh")
+    ids = {key: mtf.import_fully_replicated(
+        mesh, tf.constant(value), mtf.Shape([
+            mtf.Dimension(dimensions.BATCH, value.shape[0]),
+            mtf.Dimension(dimensions.LENGTH, value.shape[1])]))
+           for key, value in features.items()}
+    _, loss = model_graph.make_model(vocab_size).call_simple(
+        inputs=ids["inputs"], targets=ids["targets"], compute_loss=True,
+        mode=model_graph.TRAIN, variable_dtype=mtf.VariableDType(
+            tf.float32, tf.float32, tf.float32))
+    with lowering.open_session(graph, mesh, [loss],
+                               initial_values=weights) as run:
+      [value] = run.session.run(run.outputs)
+  return value, run.initial_values
 
 
 def parameter_count(values):

@@ -13,18 +13,14 @@ feed-forward block DenseReluDense (ours FeedForward).
 """
 import re
 
-import mesh_tensorflow as mtf
 import numpy as np
 import pytest
-import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
-from mtf_mods import lowering
 from mtf_mods import mesh_run
-from mtf_mods import model_graph
 from mtf_mods import scales
 from mtf_mods import variants
-from mtf_mods.layers import dimensions
+from mtf_test_utils import model_loss
 from mtf_test_utils import random_weights
 
 SCALE = scales.get("tiny")
@@ -60,24 +56,8 @@ def padded_features():
 def training_loss(gin_file, weights):
   """(loss, {variable: value}) of the model on padded_features()."""
   with gin_config.parsed([gin_file, SCALE.gin_file],
-                         ["num_layers = 2", "dropout_rate = 0.0"]), \
-      tf.Graph().as_default():
-    tf.set_random_seed(0)
-    graph = mtf.Graph()
-    mesh = mtf.Mesh(graph, "mesh")
-    ids = {key: mtf.import_fully_replicated(
-        mesh, tf.constant(value), mtf.Shape([
-            mtf.Dimension(dimensions.BATCH, BATCH),
-            mtf.Dimension(dimensions.LENGTH, LENGTHS[key])]))
-           for key, value in padded_features().items()}
-    _, loss = model_graph.make_model(SCALE.vocab_size).call_simple(
-        inputs=ids["inputs"], targets=ids["targets"], compute_loss=True,
-        mode=model_graph.TRAIN, variable_dtype=mtf.VariableDType(
-            tf.float32, tf.float32, tf.float32))
-    with lowering.open_session(graph, mesh, [loss],
-                               initial_values=weights) as run:
-      [value] = run.session.run(run.outputs)
-  return value, run.initial_values
+                         ["num_layers = 2", "dropout_rate = 0.0"]):
+    return model_loss(padded_features(), SCALE.vocab_size, weights)
 
 
 def test_equal_weights_give_the_same_loss():

@@ -18,7 +18,6 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
-from mtf_mods import lowering
 from mtf_mods import mesh_run
 from mtf_mods import model_graph
 from mtf_mods.layers import dimensions
@@ -279,24 +278,8 @@ def run_model(gin_params, weights=None):
   """The tiny model's loss on `weights` (a function, or None:
   initializers), and its variables."""
   features = mesh_run.random_features(VOCAB, BATCH, LENGTHS)
-  with gin_config.parsed(FILES, gin_params + ["dropout_rate = 0.0"]), \
-      tf.Graph().as_default():
-    tf.set_random_seed(0)
-    graph = mtf.Graph()
-    mesh = mtf.Mesh(graph, "mesh")
-    ids = {key: mtf.import_fully_replicated(
-        mesh, tf.constant(value), mtf.Shape([
-            mtf.Dimension(dimensions.BATCH, BATCH),
-            mtf.Dimension(dimensions.LENGTH, LENGTHS[key])]))
-           for key, value in features.items()}
-    _, loss = model_graph.make_model(VOCAB).call_simple(
-        inputs=ids["inputs"], targets=ids["targets"], compute_loss=True,
-        mode=model_graph.TRAIN, variable_dtype=mtf.VariableDType(
-            tf.float32, tf.float32, tf.float32))
-    with lowering.open_session(graph, mesh, [loss],
-                               initial_values=weights) as run:
-      [loss] = run.session.run(run.outputs)
-  return Run(loss, run.initial_values)
+  with gin_config.parsed(FILES, gin_params + ["dropout_rate = 0.0"]):
+    return Run(*mtf_test_utils.model_loss(features, VOCAB, weights))
 
 
 # (c) The release's settings against mtf's UTLayerStack.
