@@ -88,8 +88,8 @@ def test_every_optimizer_has_a_file_for_every_training_stage():
   optimizers = {v.optimizer for v in variants.VARIANTS}
   stages = set()
   for optimizer in optimizers:
-    stages |= set(os.listdir(os.path.join(paths.gin_dir(), "optimizers",
-                                          optimizer)))
+    stages |= {name for name in os.listdir(os.path.join(
+        paths.gin_dir(), "optimizers", optimizer)) if name.endswith(".gin")}
   assert "pretrain.gin" in stages
   for optimizer in optimizers:
     for stage in stages:
