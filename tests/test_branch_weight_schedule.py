@@ -108,7 +108,9 @@ def updated_by_release(step, extra_files=()):
   the run's rate RUN_LEARNING_RATE."""
   with gin_config.parsed([RELEASE_OPTIMIZER] + list(extra_files),
                          ["pretraining_steps = %d" % TOTAL]):
-    optimizer = gin_config.query("utils.run.optimizer").scoped_configurable_fn
+    configured = gin_config.query("utils.run.optimizer")
+    assert configured.selector.startswith("optimize."), configured.selector
+    optimizer = configured.scoped_configurable_fn
     return updated(functools.partial(optimizer,
                                      learning_rate=RUN_LEARNING_RATE), step)
 
@@ -118,6 +120,9 @@ def test_the_releases_fixed_schedule_is_the_kits_on_mtfs_optimizer(step):
   """The release's optimizer with its regex and cut-off fixed (mtf's
   AdafactorWithMultiLRSchedule) updates as the kit's does; as published it
   is plain Adafactor."""
+  with gin_config.parsed([RELEASE_OPTIMIZER], ["pretraining_steps = 1"]):
+    assert gin_config.query("utils.run.optimizer").selector == (
+        "optimize.AdafactorWithMultiLRSchedule")
   release = updated_by_release(step)
   ours = updated(kit_optimizer, step)
   as_published = updated_by_release(step, [AS_PUBLISHED])
