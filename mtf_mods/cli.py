@@ -73,7 +73,12 @@ def main(argv=None):
   if command not in names:
     fail(command, "unknown command; valid: %s" % ", ".join(sorted(names)))
   quiet_tensorflow(rest)
-  importlib.import_module("mtf_mods.commands." + names[command]).main(rest)
+  from mtf_mods import atomic_files  # pylint: disable=g-import-not-at-top
+  try:
+    importlib.import_module("mtf_mods.commands." + names[command]).main(rest)
+  except atomic_files.WriteFailed as e:  # a full disk, a read-only directory
+    print("mtf-mods %s: %s" % (command, e), file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

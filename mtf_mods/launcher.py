@@ -40,8 +40,12 @@ import seqio
 from t5.models import mesh_transformer_main as t5_main
 import tensorflow.compat.v1 as tf
 
+from mtf_mods import atomic_files
+from mtf_mods import checkpoint_plan
 from mtf_mods import gin_config
 from mtf_mods import gin_files
+from mtf_mods import input_checks
+from mtf_mods import loss_guard
 from mtf_mods import model_dir_guard
 from mtf_mods import model_dir_reader
 from mtf_mods import model_graph
@@ -152,9 +156,24 @@ def init_checkpoint_bindings():
   checkpoint = model_dir_reader.latest_checkpoint(FLAGS.pretrained_model_dir)
   bindings = ["INIT_CHECKPOINT = %r" % checkpoint]
   if FLAGS["train_steps"].present:
-    bindings.append("utils.run.train_steps = %d" % (
-        model_dir_reader.step_of(checkpoint) + FLAGS.train_steps))
+    bindings.append("FINETUNE_STEPS = %d" % FLAGS.train_steps)
   return bindings
+
+
+def vocabulary_size(task):
+  """The size of the task's vocabulary, whose model this loads: a local
+  path that does not exist ($MTF_MODS_EN_VOCAB, $MTF_MODS_WMT_VOCAB) raises
+  VocabularyNotFound, a remote one that cannot be read a UsageError."""
+  vocabulary = seqio.get_mixture_or_task(task).output_features[
+      "targets"].vocabulary
+  try:
+    return vocabulary.vocab_size
+  except tf.errors.OpError as e:
+    raise UsageError(
+        "cannot read the vocabulary model of task %s: %s; set "
+        "MTF_MODS_EN_VOCAB (English tasks) or MTF_MODS_WMT_VOCAB (WMT) to a "
+        "readable SentencePiece model file" % (task, " ".join(
+            e.message.split()))) from e
 
 
 def configure():
@@ -174,6 +193,7 @@ def configure():
     seqio.set_tfds_data_dir_override(FLAGS.t5_tfds_data_dir)
   from mtf_mods.tasks import tfds_sources  # pylint: disable=g-import-not-at-top
   tfds_sources.check_prepared(task)
+  vocab_size = vocabulary_size(task)
   try:
     files = gin_files.stage_gin_files(variant, scale, FLAGS.stage, task,
                                       FLAGS.implementation)
@@ -189,20 +209,43 @@ def configure():
   if FLAGS.seed is not None:
     params += ["mtf_mods.train_with_progress.seed = %d" % FLAGS.seed,
                "mesh_train_dataset_fn.seed = %d" % FLAGS.seed]
-  vocabulary = seqio.get_mixture_or_task(task).output_features[
-      "targets"].vocabulary
-  params.append(clusters.vocab_size_binding(vocabulary.vocab_size))
+  params.append(clusters.vocab_size_binding(vocab_size))
+  if not own_checkpoint_interval():
+    params += checkpoint_plan.interval_bindings(
+        FLAGS.stage, files,
+        FLAGS.train_steps if FLAGS["train_steps"].present else None)
   params += list(FLAGS.gin_param or [])
   description = "variant %s (%s) at scale %s" % (
       variant.name, FLAGS.implementation, scale.name)
-  size = model_graph.measure(files, params, vocabulary.vocab_size,
-                             flops=False)
+  training = FLAGS.stage in checkpoint_plan.TRAINING_STAGES
+  size = model_graph.measure(files, params, vocab_size, flops=False,
+                             checkpoint=training)
   model_dir_guard.check(FLAGS.model_dir, size.signature, description)
+  input_checks.check_mesh(files, params, vocab_size)
+  plan = training_checkpoint_plan(files, params, size) if training else None
   FLAGS.gin_file = files
   FLAGS.gin_param = params
   FLAGS.gin_location_prefix = [paths.gin_dir()] + list(
       FLAGS.gin_location_prefix)
-  return description, task
+  return description, task, plan
+
+
+def own_checkpoint_interval():
+  """Whether the user's --gin_param or --gin_file sets the interval."""
+  texts = list(FLAGS.gin_param or [])
+  for path in FLAGS.gin_file or []:
+    with tf.io.gfile.GFile(gin_config.resolve(path)) as f:
+      texts.append(f.read())
+  return any("save_checkpoints_steps" in text for text in texts)
+
+
+def training_checkpoint_plan(files, params, size):
+  """The checkpoints the configured training run will write."""
+  start = model_dir_reader.latest_step(FLAGS.model_dir) or 0
+  pretrained = (model_dir_reader.latest_step(FLAGS.pretrained_model_dir)
+                if FLAGS.pretrained_model_dir else None)
+  return checkpoint_plan.plan(files, params, start, size.checkpoint_bytes,
+                              finetune_from=pretrained)
 
 
 def log_to_model_dir():
@@ -226,7 +269,7 @@ def main(argv):
   if not FLAGS.verbose:
     logging.set_verbosity(logging.WARNING)
   try:
-    description, task = configure()
+    description, task, plan = configure()
   except (UsageError, gin_config.ConfigError,
           model_dir_guard.ModelDirMismatch) as e:
     print("mtf-mods train: %s" % e, file=sys.stderr)
@@ -237,11 +280,19 @@ def main(argv):
   print("mtf-mods train: %s, stage %s, task %s, model_dir %s"
         % (description, FLAGS.stage, task, FLAGS.model_dir), file=sys.stderr,
         flush=True)
+  if plan:
+    print("mtf-mods train: %s" % plan.describe(), file=sys.stderr, flush=True)
   if not FLAGS.verbose:
     log = log_to_model_dir()
     if log:
       print("mtf-mods train: TensorFlow's log is in %s" % log,
             file=sys.stderr, flush=True)
-  t5_main.main(argv)
+  try:
+    t5_main.main(argv)
+  except (loss_guard.NonFiniteLoss, atomic_files.WriteFailed) as e:
+    # gin appends the configurable it was raised in on further lines.
+    print("mtf-mods train: %s" % str(e).splitlines()[0], file=sys.stderr,
+          flush=True)
+    sys.exit(1)
   print("mtf-mods train: done; checkpoints, operative_config.gin and "
         "TensorBoard events are in %s" % FLAGS.model_dir, file=sys.stderr)

@@ -9,10 +9,15 @@ argument lists (`train_arguments`), runs them (`run`, which prefixes each
 output line with a label and raises LaunchError with the last line) and
 says which are finished (`is_trained`, `is_evaluated`).
 """
+import ctypes
+import ctypes.util
+import signal
 import subprocess
 import sys
 
 from mtf_mods import model_dir_reader
+
+_PR_SET_PDEATHSIG = 1
 
 
 class LaunchError(RuntimeError):
@@ -40,6 +45,14 @@ def train_arguments(variant, scale, stage=None, task=None, model_dir=None,
           + list(extra))
 
 
+def _die_with_parent():
+  """In the child: SIGKILL when the launching process ends (Linux), so a
+  study killed mid-cell leaves no launch training on in its workdir."""
+  if sys.platform.startswith("linux"):
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run(arguments, label=None, stream=None):
   """Runs `mtf-mods train ARGUMENTS` in a new process.
 
@@ -52,7 +65,8 @@ def run(arguments, label=None, stream=None):
   stream = stream or sys.stdout
   process = subprocess.Popen(
       [sys.executable, "-m", "mtf_mods.cli", "train"] + list(arguments),
-      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+      preexec_fn=_die_with_parent)
   last = ""
   for line in process.stdout:
     line = line.rstrip()

@@ -21,6 +21,7 @@ import json
 import os
 import time
 
+from mtf_mods import atomic_files
 from mtf_mods import gin_config
 from mtf_mods import launches
 from mtf_mods import model_dir_reader
@@ -151,8 +152,7 @@ def run(workdir, scale_name, variant="baseline", pretrained_model_dir=None,
   print("\n== mini benchmark: %s at scale %s, validation splits "
         "(%.1f min)" % (variant, scale.name, (time.time() - started) / 60))
   print(format_table(rows))
-  os.makedirs(workdir, exist_ok=True)
-  with open(os.path.join(workdir, RESULTS_FILE), "w") as f:
+  with atomic_files.replacing(os.path.join(workdir, RESULTS_FILE)) as f:
     json.dump({"variant": variant, "scale": scale.name,
                "rows": [dataclasses.asdict(r) for r in rows]}, f, indent=2)
   return rows

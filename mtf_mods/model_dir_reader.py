@@ -15,11 +15,10 @@ import re
 
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import training
-
 CHECKPOINT_PREFIX = "model.ckpt-"
 _CHECKPOINT = re.compile(r"%s(\d+)$" % re.escape(CHECKPOINT_PREFIX))
 _INDEX = ".index"
+SUMMARY_FILE = "train_summary.json"  # written by training.ProgressHook
 EVAL_DIR = "validation_eval"  # where decode_eval writes its scores
 _SCORE_PREFIX = "eval/"
 
@@ -109,7 +108,7 @@ def validation_scores(model_dir: str, eval_dir: str = EVAL_DIR
 
 def train_summary(model_dir: str) -> dict | None:
   """The ProgressHook's summary of the last training run, or None."""
-  path = os.path.join(model_dir, training.SUMMARY_FILE)
+  path = os.path.join(model_dir, SUMMARY_FILE)
   if not tf.io.gfile.exists(path):
     return None
   with tf.io.gfile.GFile(path) as f:

@@ -134,11 +134,28 @@ def signature(training_graph):
   return {v.name: v.shape.to_integer_list for v in training_graph.variables}
 
 
+def checkpoint_bytes(training_graph):
+  """Bytes of the variables a checkpoint of the configured run stores: the
+  model's and its optimizer's slots (the configured `utils.run.optimizer`,
+  its slots created by an update with zero gradients), each in the master
+  dtype (`utils.get_variable_dtype.master_dtype`), and the global step."""
+  optimizer = gin.query_parameter("utils.run.optimizer")
+  optimizer = optimizer.scoped_configurable_fn(learning_rate=0.0)
+  variables = training_graph.variables
+  optimizer.apply_grads([mtf.zeros_like(v.outputs[0]) for v in variables],
+                        variables)
+  master = tf.as_dtype(gin.query_parameter(
+      "utils.get_variable_dtype.master_dtype"))
+  elements = sum(v.shape.size for v in training_graph.graph.all_variables)
+  return elements * master.size + tf.int64.size
+
+
 @dataclasses.dataclass
 class ModelSize:
   parameters: int
   flops_per_step: int
   signature: dict
+  checkpoint_bytes: int = None
 
 
 def _no_tf_variable(getter, name, *args, **kwargs):
@@ -148,18 +165,23 @@ def _no_tf_variable(getter, name, *args, **kwargs):
   return types.SimpleNamespace(name=name + ":0")
 
 
-def measure(gin_files, gin_params, vocab_size, flops=True):
-  """Parameters, training-step FLOPs and signature of a configured model.
+def measure(gin_files, gin_params, vocab_size, flops=True, checkpoint=False):
+  """Parameters, training-step FLOPs and signature of a configured model,
+  and with checkpoint=True the bytes of one of its checkpoints.
 
   The graph is built without TensorFlow variables (it is never lowered),
   about three times faster than a graph that could be trained; with
   flops=False, without the backward pass either (flops_per_step is None),
   about twice as fast again.
   """
-  with gin_config.parsed(gin_files, gin_params), tf.Graph().as_default(), \
-      tf.variable_scope(tf.get_variable_scope(),
-                        custom_getter=_no_tf_variable):
-    graph = build_training_graph(vocab_size, batch_size(), sequence_lengths(),
-                                 gradients=flops)
-    return ModelSize(count_parameters(graph),
-                     count_flops(graph) if flops else None, signature(graph))
+  with gin_config.parsed(gin_files, gin_params), tf.Graph().as_default():
+    tf.train.create_global_step()  # read by some optimizers' updates
+    with tf.variable_scope(tf.get_variable_scope(),
+                           custom_getter=_no_tf_variable):
+      graph = build_training_graph(vocab_size, batch_size(),
+                                   sequence_lengths(), gradients=flops)
+      size = ModelSize(count_parameters(graph),
+                       count_flops(graph) if flops else None, signature(graph))
+      if checkpoint:
+        size.checkpoint_bytes = checkpoint_bytes(graph)
+      return size

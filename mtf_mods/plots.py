@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
+from mtf_mods import atomic_files  # pylint: disable=wrong-import-position
 from mtf_mods import report  # pylint: disable=wrong-import-position
 from mtf_mods import results_store  # pylint: disable=wrong-import-position
 from mtf_mods import variants  # pylint: disable=wrong-import-position
@@ -44,7 +45,8 @@ def loss_curves(records, path):
   axes.grid(alpha=0.3)
   axes.legend(fontsize=8)
   figure.tight_layout()
-  figure.savefig(path, dpi=120)
+  with atomic_files.replacing(path, "wb") as f:
+    figure.savefig(f, dpi=120, format="png")
   plt.close(figure)
   return True
 
@@ -84,7 +86,8 @@ def metric_bars(by_variant, table_columns, path):
     axes.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
     axes.set_title(column.name)
   figure.tight_layout()
-  figure.savefig(path, dpi=120)
+  with atomic_files.replacing(path, "wb") as f:
+    figure.savefig(f, dpi=120, format="png")
   plt.close(figure)
   return True
 
@@ -132,6 +135,7 @@ def effects(by_implementation, table_columns, path):
     axes.set_xlabel("difference from the baseline", fontsize=8)
     axes.legend(fontsize=7)
   figure.tight_layout()
-  figure.savefig(path, dpi=120)
+  with atomic_files.replacing(path, "wb") as f:
+    figure.savefig(f, dpi=120, format="png")
   plt.close(figure)
   return True

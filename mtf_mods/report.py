@@ -26,6 +26,7 @@ import dataclasses
 import math
 import statistics
 
+from mtf_mods import atomic_files
 from mtf_mods import paper
 from mtf_mods import results_store
 from mtf_mods import significance
@@ -414,7 +415,7 @@ def write_csv(path, by_implementation, table_columns):
   figures measured by the kit in the row's implementation."""
   found = {implementation: effects(by_variant, table_columns)
            for implementation, by_variant in by_implementation.items()}
-  with open(path, "w", newline="") as f:
+  with atomic_files.replacing(path) as f:
     writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
     writer.writeheader()
     for implementation, by_variant in by_implementation.items():

@@ -27,6 +27,7 @@ import os
 import sys
 import time
 
+from mtf_mods import checkpoint_plan
 from mtf_mods import gin_config
 from mtf_mods import gin_files
 from mtf_mods import launches
@@ -73,14 +74,16 @@ class PretrainingBudget:
 
 
 def pretraining_budget(scale, steps=0):
-  """The scale's pre-training budget, with `steps` overriding its length."""
+  """The scale's pre-training budget, with `steps` overriding its length
+  (and its checkpoint interval, by checkpoint_plan's rule)."""
   with gin_config.parsed([scale.gin_file]):
-    final = steps or gin_config.query("utils.run.train_steps")
-    interval = gin_config.query("utils.run.save_checkpoints_steps")
+    own_steps = gin_config.query("utils.run.train_steps")
+    own_interval = gin_config.query("utils.run.save_checkpoints_steps")
     batch = gin_config.query("utils.run.batch_size")
+  final = steps or own_steps
   early = max(1, final // protocol.EARLY_FRACTION)
-  if early % interval:
-    interval = early
+  interval = checkpoint_plan.interval_for(final, own_steps // own_interval,
+                                          early)
   return PretrainingBudget(final, early, interval, tuple(batch))
 
 

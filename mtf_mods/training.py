@@ -1,9 +1,17 @@
-"""Progress reporting for t5/mtf training: step, loss, steps/s and ETA.
+"""The kit's training loop around t5/mtf's: progress, guards, reproducibility.
 
-`utils.run.train_model_fn = @mtf_mods.train_with_progress` (set by
-stages/pretrain.gin) runs mesh_tensorflow's own `train_model` with a hook
-that prints a progress line every few seconds and, at the end, writes
-`train_summary.json` (steps, steps/s, tokens/s, last loss) to model_dir.
+`utils.run.train_model_fn = @mtf_mods.train_with_progress` (set by the
+training stages' gin files) runs mesh_tensorflow's own `train_model` with
+- a hook that prints a progress line (step, loss, steps/s, ETA) every few
+  seconds and, at the end, writes `train_summary.json` (steps, steps/s,
+  tokens/s, last loss) to model_dir;
+- `loss_guard.LossGuard`, which stops at a NaN or infinite loss;
+- `reproducible_random.stateless_random`, so dropout's masks are a function
+  of the seed and the step;
+- any further hooks bound to `hooks`.
+With `utils.run.skip_seen_data` (the stages bind it), a run resumed from a
+checkpoint skips the batches it had trained on, so it sees the batches an
+uninterrupted run would have.
 """
 import json
 import os
@@ -14,7 +22,10 @@ import gin
 from mesh_tensorflow.transformer import utils
 import tensorflow.compat.v1 as tf
 
-SUMMARY_FILE = "train_summary.json"
+from mtf_mods import atomic_files
+from mtf_mods import loss_guard
+from mtf_mods import model_dir_reader
+from mtf_mods import reproducible_random
 
 
 def format_duration(seconds):
@@ -24,14 +35,6 @@ def format_duration(seconds):
   if hours:
     return "%dh%02dm" % (hours, minutes)
   return "%dm%02ds" % (minutes, seconds) if minutes else "%ds" % seconds
-
-
-def find_loss_tensor(graph):
-  """The training loss, as the Estimator records it in its 'loss' summary."""
-  for summary in graph.get_collection(tf.GraphKeys.SUMMARIES):
-    if summary.op.name == "loss":
-      return summary.op.inputs[1]
-  raise ValueError("no 'loss' summary in the training graph")
 
 
 class ProgressHook(tf.train.SessionRunHook):
@@ -52,7 +55,7 @@ class ProgressHook(tf.train.SessionRunHook):
 
   def begin(self):
     self._global_step = tf.train.get_global_step()
-    self._loss_tensor = find_loss_tensor(tf.get_default_graph())
+    self._loss_tensor = loss_guard.find_loss_tensor(tf.get_default_graph())
 
   def after_create_session(self, session, coord):
     del coord
@@ -99,8 +102,8 @@ class ProgressHook(tf.train.SessionRunHook):
     summary = {"step": int(self._step), "loss": float(self._loss),
                "steps_per_second": rate,
                "tokens_per_second": rate * self._tokens_per_step}
-    with tf.io.gfile.GFile(self._summary_path, "w") as f:
-      json.dump(summary, f, indent=2)
+    atomic_files.write_text(self._summary_path,
+                            json.dumps(summary, indent=2))
 
 
 class _EstimatorWithHooks:
@@ -132,16 +135,22 @@ def seed_estimator(estimator, seed):
 @gin.configurable(module="mtf_mods")
 def train_with_progress(estimator, vocabulary, sequence_length, batch_size,
                         train_dataset_fn, train_steps, ensemble_inputs,
-                        progress_every_seconds=10.0, seed=None, **kwargs):
-  """`utils.train_model` with a ProgressHook; same arguments, plus the
-  seconds between progress lines and an optional graph-level seed."""
+                        progress_every_seconds=10.0, seed=None, hooks=(),
+                        **kwargs):
+  """`utils.train_model` with the kit's hooks (see the module); the same
+  arguments, plus the seconds between progress lines, an optional
+  graph-level seed and further SessionRunHooks."""
   if seed is not None:
     seed_estimator(estimator, seed)
-  hook = ProgressHook(
+  progress = ProgressHook(
       total_steps=train_steps,
       tokens_per_step=batch_size * sum(sequence_length.values()),
-      summary_path=os.path.join(estimator.model_dir, SUMMARY_FILE),
+      summary_path=os.path.join(estimator.model_dir,
+                                model_dir_reader.SUMMARY_FILE),
       every_seconds=progress_every_seconds)
-  utils.train_model(_EstimatorWithHooks(estimator, [hook]), vocabulary,
-                    sequence_length, batch_size, train_dataset_fn,
-                    train_steps, ensemble_inputs, **kwargs)
+  guard = loss_guard.LossGuard(estimator.model_dir)
+  with reproducible_random.stateless_random():
+    utils.train_model(
+        _EstimatorWithHooks(estimator, [guard, progress] + list(hooks)),
+        vocabulary, sequence_length, batch_size, train_dataset_fn,
+        train_steps, ensemble_inputs, **kwargs)

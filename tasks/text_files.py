@@ -13,7 +13,14 @@ training lines is held out: a line goes to validation when its fingerprint
 (tf.strings.to_hash_bucket_fast) falls below the fraction, so identical lines
 always land in the same split and nothing is copied. The vocabulary is trained
 on all lines of the training files, held-out ones included.
+
+Every file is checked at registration (`check_text_file`): it must be UTF-8
+and hold at least one non-blank line, the shortest document the pipeline
+trains on. Blank lines are dropped, and span corruption concatenates the
+documents' tokens and cuts them into examples, so a line of one character
+still makes tokens of an example; a file of blank lines makes none.
 """
+import codecs
 import dataclasses
 import hashlib
 import os
@@ -27,6 +34,11 @@ from mtf_mods.tasks import pipeline
 from mtf_mods.tasks import vocabularies
 
 _HASH_BUCKETS = 1_000_000
+_CHUNK_BYTES = 1 << 20
+
+
+class TextFileError(ValueError):
+  """A text file the task cannot train on; the message names it."""
 
 
 def _as_list(patterns) -> list[str]:
@@ -41,6 +53,43 @@ def _expand(patterns: Sequence[str]) -> list[str]:
       raise ValueError(f"no file matches the pattern {pattern!r}")
     files.extend(matches)
   return files
+
+
+def check_text_file(path: str) -> None:
+  """Raises TextFileError unless `path` is UTF-8 text with a non-blank line.
+
+  Reads the whole file, in chunks: the message gives the line and byte
+  offset of the first byte that is not UTF-8.
+  """
+  decoder = codecs.getincrementaldecoder("utf-8")()
+  offset = lines = 0
+  has_text = False
+  with tf.io.gfile.GFile(path, "rb") as f:
+    while True:
+      chunk = f.read(_CHUNK_BYTES)
+      pending = len(decoder.getstate()[0])  # bytes of a split character
+      try:
+        text = decoder.decode(chunk, final=not chunk)
+      except UnicodeDecodeError as e:
+        at = max(0, e.start - pending)
+        line = lines + chunk.count(b"\n", 0, at) + 1
+        raise TextFileError(
+            f"text file {path} is not UTF-8: byte {e.object[e.start]:#04x} "
+            f"at line {line} (byte offset {offset - pending + e.start}); "
+            "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8") from None
+      if not chunk:
+        break
+      has_text = has_text or bool(text.strip())
+      offset += len(chunk)
+      lines += chunk.count(b"\n")
+  if not offset:
+    raise TextFileError(f"text file {path} is empty; each file needs at least "
+                        "one non-blank line (one document per line)")
+  if not has_text:
+    raise TextFileError(
+        f"text file {path} has no line to train on (only blank lines, "
+        f"{offset} bytes): each file needs at least one line with a "
+        "non-blank character (one document per line)")
 
 
 def _fingerprint(files: Sequence[str]) -> str:
@@ -96,7 +145,8 @@ def register_text_files_task(name: str, train_patterns: list[str],
     The registered task.
 
   Raises:
-    ValueError: a pattern matches no file, or the fraction is out of range.
+    ValueError: a pattern matches no file, or the fraction is out of range;
+      TextFileError: a file is empty, not UTF-8, or all blank lines.
   """
   train_patterns = _as_list(train_patterns)
   train_files = _expand(train_patterns)
@@ -109,6 +159,8 @@ def register_text_files_task(name: str, train_patterns: list[str],
                      f"got {validation_fraction}")
   else:
     keep_line = HeldOutLines(validation_fraction)
+  for path in dict.fromkeys(train_files + split_files["validation"]):
+    check_text_file(path)
   locate = TextFilesVocabulary(
       tuple(train_files),
       f"text_files/{_fingerprint(train_files)}-spm{vocab_size}", vocab_size)

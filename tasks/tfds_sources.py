@@ -58,6 +58,8 @@ class PreparedTfdsSource(seqio.TfdsDataSource):
     except AssertionError as e:  # e.g. a version the code cannot generate
       data_dir = self.tfds_dataset.data_dir or "the default TFDS data dir"
       raise self._not_prepared(f"not found in {data_dir}") from e
+    except FileNotFoundError as e:  # a directory without dataset_info.json
+      raise self._not_prepared(" ".join(str(e).split())) from e
     if not tf.io.gfile.exists(builder.data_dir):
       raise self._not_prepared(f"no data at {builder.data_dir}")
 

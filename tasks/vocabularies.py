@@ -25,6 +25,8 @@ import seqio
 import sentencepiece as spm
 import tensorflow as tf
 
+from mtf_mods import atomic_files
+
 NUM_SENTINELS = 100
 _SAMPLING_SEED = 0
 _TRAINER_OPTIONS = dict(
@@ -57,13 +59,6 @@ def _marker(text_files: Sequence[str], vocab_size: int) -> str:
                          seed=_SAMPLING_SEED, files=files), sort_keys=True)
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-  temp = f"{path}.tmp-{os.getpid()}"
-  with open(temp, "wb") as f:
-    f.write(data)
-  os.replace(temp, path)
-
-
 def train_sentencepiece(text_files: list[str], model_prefix: str,
                         vocab_size: int) -> str:
   """Trains a SentencePiece model on text files, or reuses a matching one.
@@ -90,8 +85,8 @@ def train_sentencepiece(text_files: list[str], model_prefix: str,
       sentence_iterator=_lines(text_files), model_writer=model,
       vocab_size=vocab_size, hard_vocab_limit=False, minloglevel=2,
       **_TRAINER_OPTIONS)
-  _write_atomically(model_path, model.getvalue())
-  _write_atomically(marker_path, marker.encode("utf-8"))
+  atomic_files.write_bytes(model_path, model.getvalue())
+  atomic_files.write_bytes(marker_path, marker.encode("utf-8"))
   return model_path
 
 

@@ -1,11 +1,9 @@
 """Reading a model_dir: checkpoints by one pattern, event files, summary."""
 import json
-import os
 
 import pytest
 
 from mtf_mods import model_dir_reader
-from mtf_mods import training
 from mtf_test_utils import write_scalar_events
 
 
@@ -74,5 +72,5 @@ def test_an_event_file_cut_short_is_read_up_to_the_cut(tmp_path):
 def test_train_summary(tmp_path):
   assert model_dir_reader.train_summary(str(tmp_path)) is None
   summary = {"step": 8, "steps_per_second": 2.0}
-  (tmp_path / training.SUMMARY_FILE).write_text(json.dumps(summary))
+  (tmp_path / model_dir_reader.SUMMARY_FILE).write_text(json.dumps(summary))
   assert model_dir_reader.train_summary(str(tmp_path)) == summary

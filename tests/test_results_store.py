@@ -1,4 +1,6 @@
 """Study records: one file per cell, atomic writes, finished means ok."""
+import json
+
 import pytest
 
 from mtf_mods import results_store
@@ -61,3 +63,28 @@ def test_each_implementation_keeps_its_own_records(tmp_path):
           ).exists()
   with pytest.raises(ValueError, match="unknown implementation 'mtf'"):
     store.get("baseline", "pretrain", 0, "mtf")
+
+
+def test_the_first_record_writes_the_format_and_a_newer_one_is_refused(
+    tmp_path):
+  results = tmp_path / "results"
+  record = (results / "baseline" / "pretrain" / "seed0.json")
+  record.parent.mkdir(parents=True)
+  record.write_text(json.dumps({"variant": "baseline", "stage": "pretrain",
+                                "seed": 0, "status": "ok"}))
+  store = results_store.ResultStore(str(tmp_path))  # no format.json: 1
+  assert store.format() == 1 and store.get("baseline", "pretrain", 0)
+  assert not (results / results_store.FORMAT_FILE).exists()
+  store.put(results_store.Record("baseline", "pretrain", 1, "ok"))
+  assert json.loads((results / results_store.FORMAT_FILE).read_text()) == {
+      "format": results_store.RESULTS_FORMAT}
+  assert not list(tmp_path.rglob("*.tmp"))
+  newer = results_store.RESULTS_FORMAT + 1
+  (results / results_store.FORMAT_FILE).write_text(
+      json.dumps({"format": newer}))
+  with pytest.raises(results_store.NewerResultsFormat,
+                     match="format %d .*upgrade mtf-mods" % newer):
+    results_store.ResultStore(str(tmp_path))
+  (results / results_store.FORMAT_FILE).write_text("{")
+  with pytest.raises(ValueError, match="not a results format record"):
+    results_store.ResultStore(str(tmp_path))

@@ -13,7 +13,8 @@ section is empty. Sections:
 The TSV holds plain numbers (fractions as fractions); the printed table
 rounds them and shows fractions as percentages.
 """
-import os
+
+from mtf_mods import atomic_files
 
 COLUMNS = (
     "section",
@@ -88,10 +89,7 @@ def write_tsv(rows, path):
   """Writes the header and the rows to `path` (directories made)."""
   for row in rows:
     _check(row)
-  directory = os.path.dirname(path)
-  if directory:
-    os.makedirs(directory, exist_ok=True)
-  with open(path, "w") as f:
+  with atomic_files.replacing(path) as f:
     f.write("\t".join(COLUMNS) + "\n")
     for row in rows:
       f.write("\t".join(_tsv_cell(row.get(c)) for c in COLUMNS) + "\n")

@@ -2,6 +2,7 @@
 import argparse
 import os
 
+from mtf_mods import atomic_files
 from mtf_mods import cli
 
 HELP = "a study's results beside the paper's Table 1 (Markdown, CSV, PNG)"
@@ -27,7 +28,10 @@ def write(workdir):
   from mtf_mods import results_store  # pylint: disable=g-import-not-at-top
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import significance  # pylint: disable=g-import-not-at-top
-  records = results_store.ResultStore(workdir).all()
+  try:
+    records = results_store.ResultStore(workdir).all()
+  except ValueError as e:  # a results directory of a newer format
+    cli.fail("report", e)
   if not records:
     cli.fail("report", "no study results in %s/results; run mtf-mods study "
              "--workdir %s first" % (workdir, workdir))
@@ -65,8 +69,7 @@ def write(workdir):
       r.variant, r.seed, r.stage, r.error) for r in failed]
   text = "\n".join(sections) + "\n"
   print(text)
-  with open(os.path.join(workdir, "report.md"), "w") as f:
-    f.write(text)
+  atomic_files.write_text(os.path.join(workdir, "report.md"), text)
   report.write_csv(os.path.join(workdir, "report.csv"), by_implementation,
                    table_columns)
   first = next(iter(by_implementation.values()))

@@ -41,6 +41,9 @@ def parse(argv):
                       help="override the fine-tuning and from-scratch steps")
   parser.add_argument("--stages", default="",
                       help="comma-separated subset of the study's stages")
+  parser.add_argument("--gin_param", action="append", default=[],
+                      help="a gin binding added to every launch (repeat "
+                      "for several)")
   parser.add_argument("--dry-run", dest="dry_run", action="store_true",
                       help="print the launcher commands instead of running")
   for flag in ("tpu", "tpu_zone", "gcp_project"):
@@ -102,13 +105,19 @@ def run(argv):
     if name not in study.results_store.IMPLEMENTATIONS:
       cli.fail("study", "unknown implementation %r; valid: %s" % (
           name, ", ".join(study.results_store.IMPLEMENTATIONS)))
+  try:  # a results directory of a newer format: before anything runs
+    store = study.results_store.ResultStore(args.workdir)
+  except ValueError as e:
+    cli.fail("study", e)
   if variants.BASELINE not in [v.name for v in chosen]:
     chosen.insert(0, variants.get(variants.BASELINE))
   config = study.StudyConfig(
       variants=chosen, scale=scale, data=args.data, seeds=args.seeds,
       workdir=args.workdir, pretrain_steps=args.pretrain_steps,
       downstream_steps=args.downstream_steps,
-      extra_flags=tpu_flags(args), implementations=tuple(implementations),
+      extra_flags=tpu_flags(args) + tuple(
+          "--gin_param=%s" % binding for binding in args.gin_param),
+      implementations=tuple(implementations),
       early_only=args.pretrain_until == "early")
   stages = [s.strip() for s in args.stages.split(",") if s.strip()]
   try:
@@ -118,12 +127,16 @@ def run(argv):
   if args.dry_run:
     print_commands(cells, config)
     return 0
-  counts = study.run_cells(cells, config,
-                           study.results_store.ResultStore(args.workdir))
-  print("== study: %(ok)d cells ran, %(skipped)d already finished, "
-        "%(failed)d failed" % counts, flush=True)
+  from mtf_mods import workdir_lock  # pylint: disable=g-import-not-at-top
   from mtf_mods.commands import report  # pylint: disable=g-import-not-at-top
-  report.write(args.workdir)
+  try:
+    with workdir_lock.held(args.workdir):
+      counts = study.run_cells(cells, config, store)
+      print("== study: %(ok)d cells ran, %(skipped)d already finished, "
+            "%(failed)d failed" % counts, flush=True)
+      report.write(args.workdir)
+  except workdir_lock.WorkdirBusy as e:
+    cli.fail("study", e)
   return 1 if counts[study.results_store.FAILED] else 0
 
 

@@ -103,7 +103,9 @@ class Synthesizer(attention.MultiHeadSelfAttention):
     if context.length_dim.size > self.max_length:
       raise ValueError(
           "Synthesizer: sequence length %d exceeds the %d positions of its "
-          "tables (max_length)" % (context.length_dim.size, self.max_length))
+          "tables (max_length, bound to the scale's max_sequence_length); "
+          "use sequences of at most %d tokens, or bind max_sequence_length"
+          % (context.length_dim.size, self.max_length, self.max_length))
     memory_length = mtf.Dimension(dimensions.MEMORY_LENGTH,
                                   context.length_dim.size)
     q = self.query(context, x) if self.uses_query else None
