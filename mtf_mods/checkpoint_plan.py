@@ -32,10 +32,6 @@ def interval_for(train_steps, checkpoints, anchor=0):
              if anchor % d == 0 and d >= min(smallest, anchor))
 
 
-def early_step(train_steps):
-  return train_steps // protocol.EARLY_FRACTION
-
-
 @dataclasses.dataclass(frozen=True)
 class CheckpointPlan:
   start: int          # the step the run starts from (saved again)
@@ -69,7 +65,7 @@ def _megabytes(size):
 
 
 TRAINING_STAGES = (protocol.PRETRAIN_STAGE, protocol.FINETUNE_STAGE,
-                   "train_from_scratch")
+                   protocol.FROM_SCRATCH_STAGE)
 _INTERVAL = "utils.run.save_checkpoints_steps"
 
 
@@ -90,11 +86,17 @@ def interval_bindings(stage, stage_files, train_steps):
     return []
   with gin_config.parsed(stage_files, ["INIT_CHECKPOINT = ''"]):
     own_steps, own_interval = _run_length(), gin_config.query(_INTERVAL)
-  checkpoints = max(1, own_steps // own_interval)
-  anchor = (early_step(train_steps) if stage == protocol.PRETRAIN_STAGE
-            else 0)
-  return ["%s = %d" % (_INTERVAL, interval_for(train_steps, checkpoints,
-                                               anchor))]
+  return ["%s = %d" % (_INTERVAL, stage_interval(stage, own_steps,
+                                                 own_interval, train_steps))]
+
+
+def stage_interval(stage, own_steps, own_interval, train_steps):
+  """The interval of a run of `train_steps` in a stage whose budget runs
+  `own_steps` with a checkpoint every `own_interval`: as many checkpoints,
+  and in pre-training one at the early step."""
+  anchor = (protocol.early_step(train_steps)
+            if stage == protocol.PRETRAIN_STAGE else 0)
+  return interval_for(train_steps, max(1, own_steps // own_interval), anchor)
 
 
 def plan(files, params, start, bytes_each, finetune_from=None):

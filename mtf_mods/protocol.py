@@ -52,6 +52,11 @@ MINI_SUPERGLUE_GROUPS = {
 }
 
 
+def early_step(pretraining_steps: int) -> int:
+  """The early-loss step of a pre-training run: 1/8 of it, at least 1."""
+  return max(1, pretraining_steps // EARLY_FRACTION)
+
+
 def _superglue_groups(data):
   """{task: its metrics} of the SuperGLUE average on the data."""
   from mtf_mods.tasks import super_glue  # pylint: disable=g-import-not-at-top

@@ -95,7 +95,6 @@ class ResultStore:
     temporary file."""
     path = self.path(record.variant, record.stage, record.seed,
                      record.implementation)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     if not os.path.exists(os.path.join(self.root, FORMAT_FILE)):
       _write_json(os.path.join(self.root, FORMAT_FILE),
                   {"format": RESULTS_FORMAT})

@@ -81,10 +81,10 @@ def pretraining_budget(scale, steps=0):
     own_interval = gin_config.query("utils.run.save_checkpoints_steps")
     batch = gin_config.query("utils.run.batch_size")
   final = steps or own_steps
-  early = max(1, final // protocol.EARLY_FRACTION)
-  interval = checkpoint_plan.interval_for(final, own_steps // own_interval,
-                                          early)
-  return PretrainingBudget(final, early, interval, tuple(batch))
+  interval = checkpoint_plan.stage_interval(PRETRAIN, own_steps,
+                                            own_interval, final)
+  return PretrainingBudget(final, protocol.early_step(final), interval,
+                           tuple(batch))
 
 
 def pretraining_launches(config, variant, seed, task, implementation):
