@@ -1,0 +1,13 @@
+"""mtf-mods: Transformer modifications in Mesh TensorFlow (README.md).
+
+Importing the package before TensorFlow turns on TensorFlow's oneDNN
+kernels on every x86 CPU (TF_ENABLE_ONEDNN_OPTS=1, unless the variable is
+set): TensorFlow 2.12 enables them by default only on CPUs with AVX512-VNNI,
+AVX512-BF16 or AMX, and elsewhere (an AMD EPYC with AVX2, say) runs its
+own Eigen matmuls, which took the cpu scale's training step 20% longer on
+such a machine (README, "Training speed"). Set TF_ENABLE_ONEDNN_OPTS=0 for
+Eigen's kernels.
+"""
+import os
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

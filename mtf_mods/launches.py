@@ -53,11 +53,12 @@ def _die_with_parent():
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def run(arguments, label=None, stream=None):
+def run(arguments, label=None, stream=None, on_line=None):
   """Runs `mtf-mods train ARGUMENTS` in a new process.
 
   Its output (stdout and stderr) goes to `stream`, each non-empty line
-  prefixed with "[label] " when a label is given.
+  prefixed with "[label] " when a label is given, and, after it is
+  printed, to `on_line` (e.g. the study's ETA) when one is given.
 
   Raises:
     LaunchError: if it fails, with its last line.
@@ -74,6 +75,8 @@ def run(arguments, label=None, stream=None):
       last = line
       print("[%s] %s" % (label, line) if label else line, file=stream,
             flush=True)
+      if on_line:
+        on_line(line)
   if process.wait():
     raise LaunchError(last or "mtf-mods train exited with %d"
                       % process.returncode)

@@ -35,9 +35,13 @@ class LoweredRun:
   initial_values: dict
   slice_shapes: dict
 
-  def run(self):
-    """Runs the update once; returns the outputs' values before it."""
-    values, _ = self.session.run([self.outputs, self.update])
+  def run(self, options=None, run_metadata=None):
+    """Runs the update once; returns the outputs' values before it.
+
+    `options` and `run_metadata` go to tf.Session.run (e.g. a FULL_TRACE
+    of the step, as `bench.step_profile` takes)."""
+    values, _ = self.session.run([self.outputs, self.update],
+                                 options=options, run_metadata=run_metadata)
     return values
 
 

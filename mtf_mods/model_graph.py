@@ -10,7 +10,9 @@ joint index space of its operands and output, so a training step counts 6 x
 the forward multiply-adds; Table 1's Ops are those forward multiply-adds
 (count / 6). Mesh TensorFlow writes an embedding lookup (mtf.gather) as an
 einsum of a one-hot with the table, so lookups count, vocab x d_model
-multiply-adds per token (tests/test_model_graph.py), as does the product of
+multiply-adds per token (tests/test_model_graph.py); the kit's lookup is a
+gather (layers/vocabulary/lookup.py) counted the same way, unless
+`lookups_as_one_hot=False` (the bench: what runs). So does the product of
 two tensors (a GLU gate, a Rezero scale: 2 FLOPs per element); other
 elementwise operations, softmaxes and the optimizer update do not. For the
 paper's models the matrix products are well over 99% of the count.
@@ -32,6 +34,7 @@ import tensorflow.compat.v1 as tf
 from mtf_mods import gin_config
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import clusters
+from mtf_mods.layers.vocabulary import lookup
 
 TRAIN = "train"
 
@@ -117,11 +120,13 @@ def count_parameters(training_graph):
   return sum(v.shape.size for v in training_graph.variables)
 
 
-def count_flops(training_graph):
+def count_flops(training_graph, lookups_as_one_hot=True):
   """FLOPs of one training step (see the module docstring)."""
   total = 0
   for op in training_graph.graph.operations:
-    if isinstance(op, mtf.EinsumOperation):
+    if lookups_as_one_hot and isinstance(op, lookup.ONE_HOT_COUNTED):
+      total += op.one_hot_flops()
+    elif isinstance(op, mtf.EinsumOperation):
       dims = set()
       for tensor in list(op.inputs) + list(op.outputs):
         dims.update(tensor.shape.dims)

@@ -35,6 +35,7 @@ from mtf_mods import model_dir_reader
 from mtf_mods import model_graph
 from mtf_mods import protocol
 from mtf_mods import results_store
+from mtf_mods import study_eta
 from mtf_mods import training
 
 PRETRAIN = protocol.PRETRAIN_STAGE
@@ -109,6 +110,31 @@ def pretraining_launches(config, variant, seed, task, implementation):
   return [("pre-train", train), ("held-out loss", evaluate)]
 
 
+def pretraining_cost(config, seed):
+  """What a pre-training cell's launches do (study_eta)."""
+  budget = pretraining_budget(config.scale, config.pretrain_steps)
+  if seed == 0 and not config.early_only:
+    return study_eta.Cost(launches=2, steps=budget.final,
+                          evaluations=budget.final // budget.interval + 1)
+  return study_eta.Cost(launches=2, steps=budget.early, evaluations=1)
+
+
+def downstream_cost(config, variant, application, implementation):
+  """What a downstream cell's launches do: training, then decoding every
+  checkpoint (study_eta)."""
+  steps = config.downstream_steps
+  if steps:
+    interval = max(1, steps // 2)
+  else:
+    with gin_config.parsed(gin_files.stage_gin_files(
+        variant, config.scale, application.train_stage,
+        implementation=implementation)):
+      steps = gin_config.query("utils.run.train_steps")
+      interval = gin_config.query("utils.run.save_checkpoints_steps")
+  return study_eta.Cost(launches=2, steps=steps,
+                        decodes=steps // interval + 1)
+
+
 def launch_flags(config, implementation):
   """Flags every launch of an implementation's cells takes."""
   return ("--implementation=%s" % implementation,) + tuple(config.extra_flags)
@@ -167,6 +193,7 @@ class Cell:
   collect: object          # () -> metrics dict
   depends_on: tuple = ()   # (stage, seed) cells of the same variant
   implementation: str = results_store.KIT
+  cost: study_eta.Cost = study_eta.Cost()  # what its launches do
 
   @property
   def label(self):
@@ -177,7 +204,12 @@ class Cell:
 
 
 def format_eta(seconds):
-  return training.format_duration(seconds) if seconds else "?"
+  return training.format_duration(seconds) if seconds is not None else "?"
+
+
+# While no cell has finished, the seconds between ETA lines from the
+# running launch's progress.
+RATE_ETA_EVERY_SECONDS = 60.0
 
 
 def run_cells(cells, config, store, stream=None):
@@ -185,17 +217,29 @@ def run_cells(cells, config, store, stream=None):
   (the keys results_store.OK, results_store.FAILED and SKIPPED)."""
   stream = stream or sys.stdout
   counts = {results_store.OK: 0, results_store.FAILED: 0, SKIPPED: 0}
-  durations = []
-  for index, cell in enumerate(cells):
-    if store.is_finished(cell.variant, cell.stage, cell.seed,
-                         cell.implementation):
-      counts[SKIPPED] += 1
-      continue
-    remaining = len(cells) - index
-    mean = sum(durations) / len(durations) if durations else 0
+  todo = [(position, cell) for position, cell in enumerate(cells, 1)
+          if not store.is_finished(cell.variant, cell.stage, cell.seed,
+                                   cell.implementation)]
+  counts[SKIPPED] = len(cells) - len(todo)
+  eta = study_eta.StudyEta()
+  for index, (position, cell) in enumerate(todo):
+    remaining = sum((c.cost for _, c in todo[index:]), study_eta.Cost())
     print("== cell %d/%d: %s (study ETA %s)" % (
-        index + 1, len(cells), cell.label, format_eta(mean * remaining)),
-          file=stream, flush=True)
+        position, len(cells), cell.label,
+        format_eta(eta.remaining_seconds(remaining))), file=stream,
+          flush=True)
+    last_eta_line = [0.0]
+
+    def on_line(line, remaining=remaining):
+      now = time.time()
+      if not eta.observe_line(line, now) or eta.finished_cells:
+        return
+      if now - last_eta_line[0] >= RATE_ETA_EVERY_SECONDS:
+        last_eta_line[0] = now
+        print("== study ETA %s (from the first launch's set-up time and "
+              "steps/s; refined as cells finish)" % format_eta(
+                  eta.remaining_seconds(remaining)), file=stream, flush=True)
+
     started = time.time()
     record = results_store.Record(
         variant=cell.variant, stage=cell.stage, seed=cell.seed,
@@ -209,7 +253,8 @@ def run_cells(cells, config, store, stream=None):
                           "succeeded" % (stage, seed))
       for purpose, arguments in cell.launches:
         print("[%s] %s" % (cell.label, purpose), file=stream, flush=True)
-        launches.run(arguments, cell.label, stream)
+        eta.launch_started(time.time())
+        launches.run(arguments, cell.label, stream, on_line)
       record.metrics = cell.collect()
       counts[results_store.OK] += 1
     except (CellError, launches.LaunchError, OSError, ValueError,
@@ -218,7 +263,7 @@ def run_cells(cells, config, store, stream=None):
       counts[results_store.FAILED] += 1
       print("[%s] FAILED: %s" % (cell.label, e), file=stream, flush=True)
     record.duration_seconds = time.time() - started
-    durations.append(record.duration_seconds)
+    eta.cell_finished(cell.cost, record.duration_seconds)
     store.put(record)
   return counts
 
@@ -239,7 +284,8 @@ def pretraining_cells(config, vocab_size, implementation):
       cells.append(Cell(variant.name, PRETRAIN, seed,
                         pretraining_launches(config, variant.name, seed,
                                              task, implementation), collect,
-                        implementation=implementation))
+                        implementation=implementation,
+                        cost=pretraining_cost(config, seed)))
   return cells
 
 
@@ -280,7 +326,9 @@ def downstream_cells(config, implementation):
         return metrics
       depends = ((PRETRAIN, 0),) if application.from_pretrained else ()
       cells.append(Cell(variant.name, application.name, 0, cell_launches,
-                        collect, depends, implementation))
+                        collect, depends, implementation,
+                        downstream_cost(config, variant, application,
+                                        implementation)))
   return cells
 
 

@@ -37,8 +37,15 @@ def format_duration(seconds):
   return "%dm%02ds" % (minutes, seconds) if minutes else "%ds" % seconds
 
 
+# Steps after the first at which the first rate is printed, whatever the
+# time: the study's ETA starts from it (study_eta).
+FIRST_RATE_STEPS = 3
+
+
 class ProgressHook(tf.train.SessionRunHook):
-  """Prints `step N/T  loss L  S steps/s  T tok/s  ETA E` while training."""
+  """Prints `step N/T  loss L  S steps/s  T tok/s  ETA E` while training:
+  at the first step, FIRST_RATE_STEPS steps later, then every few
+  seconds."""
 
   def __init__(self, total_steps, tokens_per_step, summary_path,
                every_seconds=10.0, stream=None):
@@ -75,6 +82,7 @@ class ProgressHook(tf.train.SessionRunHook):
       self._first_step, self._first_time = self._step, now
       self._print(now)
     elif (now - self._last_print >= self._every_seconds
+          or self._step == self._first_step + FIRST_RATE_STEPS
           or self._step >= self._total_steps):
       self._print(now)
 

@@ -12,6 +12,7 @@ the rest, which fill the gaps.
 """
 import pytest
 
+import mtf_mods  # noqa: F401  (first: turns TensorFlow's oneDNN on, as the kit)
 import mtf_test_utils  # noqa: F401  (TF1 graph mode for every test)
 from xdist_scheduling import VariantScopeScheduling
 

@@ -16,11 +16,11 @@ def test_demo_runs_baseline_a_helpful_and_a_harmful_variant():
       assert "%s seed0 %s" % (variant, application) in labels
   commands = [l for l in result.stdout.splitlines()
               if l.startswith("mtf-mods train")]
-  assert all("--scale=cpu" in c for c in commands)
-  assert any("--stage=pretrain" in c and "--train_steps=600" in c
-             for c in commands)
-  assert any("--stage=finetune" in c and "--train_steps=100" in c
-             for c in commands)
+  assert all("--scale=%s" % demo.DEMO_SCALE in c for c in commands)
+  assert any("--stage=pretrain" in c and "--train_steps=%d"
+             % demo.DEMO_BUDGET["pretrain_steps"] in c for c in commands)
+  assert any("--stage=finetune" in c and "--train_steps=%d"
+             % demo.DEMO_BUDGET["downstream_steps"] in c for c in commands)
 
 
 def test_demo_refuses_an_unknown_scale():

@@ -204,3 +204,25 @@ def test_gated_variants_use_two_thirds_of_d_ff(name, scale_name):
   ratio = (size_at(scale_name, variants.get(name)).parameters
            / size_at(scale_name).parameters)
   assert ratio == pytest.approx(1.0, abs=0.001)
+
+
+def test_the_kits_gather_lookup_counts_as_mtfs_one_hot_product():
+  """The kit's embedding lookup is a gather; Table 1's convention still
+  counts it as mtf.gather's one-hot product, and the bench's count of what
+  runs does not."""
+  from mtf_mods.layers.vocabulary import lookup  # pylint: disable=g-import-not-at-top
+  graph = mtf.Graph()
+  mesh = mtf.Mesh(graph, "mesh")
+  vocab, d_model = mtf.Dimension("vocab", 50), mtf.Dimension("d_model", 8)
+  batch, length = mtf.Dimension("batch", 2), mtf.Dimension("length", 3)
+  with tf.Graph().as_default():
+    table = mtf.get_variable(mesh, "table", mtf.Shape([vocab, d_model]),
+                             initializer=tf.zeros_initializer())
+    ids = mtf.import_fully_replicated(
+        mesh, tf.zeros([2, 3], tf.int32), mtf.Shape([batch, length]))
+    loss = mtf.reduce_sum(lookup.embedding_lookup(table, ids, vocab))
+    gradients = mtf.gradients([loss], [table])
+    training = model_graph.TrainingGraph(graph, mesh, None, loss,
+                                         [table.operation], gradients)
+    assert model_graph.count_flops(training) == 6 * 2 * 3 * 50 * 8
+    assert model_graph.count_flops(training, lookups_as_one_hot=False) == 0

@@ -28,7 +28,7 @@ def test_a_finished_cell_is_skipped_in_its_own_implementation_only(
                                  implementation="release"))
   launched = []
   monkeypatch.setattr(study.launches, "run",
-                      lambda arguments, label, stream: launched.append(
+                      lambda arguments, label, stream, on_line: launched.append(
                           (label, arguments)))
   for cell in cells:
     cell.collect = lambda: {"early_loss": 1.0}

@@ -33,7 +33,8 @@ class KitStep:
   batch: int
   lengths: dict          # {"inputs": n, "targets": m}
   parameters: int
-  flops_per_step: int    # model_graph's count: forward and backward einsums
+  flops_per_step: int    # model_graph's count of the einsums that run
+  lowered: lowering.LoweredRun  # the open session (step_profile traces it)
 
   @property
   def tokens_per_step(self):
@@ -85,4 +86,5 @@ def open_step(gin_files, gin_params, vocab_size, session_config, batch=None,
       step = run.run
       yield KitStep(step, timing.first_step(step, started), batch, lengths,
                     model_graph.count_parameters(graph),
-                    model_graph.count_flops(graph))
+                    model_graph.count_flops(graph, lookups_as_one_hot=False),
+                    run)

@@ -18,8 +18,9 @@ Everything else is refused (NoPeer, naming what differs): other layers or
 sublayers, relative attention other than one bias per stack, a layer stack
 class other than mtf's LayerStack (block sharing: HF T5 has its own weights
 in every block), a vocabulary embedding class other than mtf's
-VocabEmbedding (factorized or adaptive embeddings, adaptive softmax, mixture
-of softmaxes), a stack's own loss function (Unitransformer.loss_fn), and
+VocabEmbedding or the kit's (the same, looking ids up by a gather)
+(factorized or adaptive embeddings, adaptive softmax, mixture of
+softmaxes), a stack's own loss function (Unitransformer.loss_fn), and
 embeddings not all three tied (HF T5 ties them).
 """
 import dataclasses
@@ -36,6 +37,7 @@ from mtf_mods.layers import dimensions
 from mtf_mods.layers.sublayers import normalization
 from mtf_mods.layers.transformer_layers import attention
 from mtf_mods.layers.transformer_layers import feed_forward
+from mtf_mods.layers.vocabulary import lookup
 
 # kit activation -> (torch.nn module, its arguments) of the same equation
 TORCH_ACTIVATIONS = {
@@ -106,18 +108,20 @@ def _scoped_setting(configurable, selector, parameter, scope):
 
 def _require(value, wanted, what, instead):
   """NoPeer naming `what` and the configurable `value` refers to, unless it
-  is `wanted` (mtf's own part, the one HF T5 has).
+  is `wanted` (mtf's own part, the one HF T5 has, or a tuple of parts that
+  compute the same).
 
   Args:
     value: a gin reference (`@name`) or an unbound parameter's default.
-    wanted: the Python object HF T5 matches.
+    wanted: the Python object HF T5 matches, or a tuple of them.
     what, instead: the part, and what HF T5 has in its place.
   """
+  wanted = wanted if isinstance(wanted, tuple) else (wanted,)
   if isinstance(value, gin.config.ConfigurableReference):
-    if value.configurable.wrapped is wanted:
+    if value.configurable.wrapped in wanted:
       return
     value = value.selector
-  elif value is wanted:
+  elif value in wanted:
     return
   raise NoPeer("%s %s, not %s" % (what, value, instead))
 
@@ -161,7 +165,8 @@ def _check_structure():
   # looked up when the model is called, outside the stacks' scopes
   _require(_setting(transformer.get_vocab_embedding_cls,
                     "transformer.get_vocab_embedding_cls", "cls"),
-           transformer.VocabEmbedding, "vocabulary embedding",
+           (transformer.VocabEmbedding, lookup.VocabEmbedding),
+           "vocabulary embedding",
            "mtf's VocabEmbedding (a d_model x vocab matrix and a softmax)")
   for stack in ("encoder", "decoder"):
     _require(_scoped_setting(transformer.Unitransformer,

@@ -13,7 +13,8 @@ The baseline is always measured, first when it was not asked for: every
 variant row's `over_baseline` is its steps/s over the baseline's in this
 run (each variant is timed in its own rounds, so a change of machine load
 between them shows in the ratio; `peak_fraction`, against the matmul of the
-same rounds, allows for it), and `paper_over_baseline` the same ratio in
+same rounds, allows for it; with `together`, every variant's step is timed
+in the same rounds, without peers, and the ratio holds under any load), and `paper_over_baseline` the same ratio in
 Table 1's Step/s, measured at the paper's scale and on its hardware (empty
 for a variant outside Table 1).
 """
@@ -55,6 +56,7 @@ class Options:
   threads: cpu_threads.Threads = None  # default: cpu_threads.default_threads
   grappler: bool = True           # TF graph rewrites, as in training
   xla: bool = False               # XLA auto-clustering in kit sessions
+  together: bool = False          # every variant's step in the same rounds
 
 
 def _log(message):
@@ -88,7 +90,11 @@ class Bench:
   def run(self):
     self.rows.append(self.machine_row())
     self.measure_peak()
-    measured = [self.measure_variant(name) for name in self.variant_names()]
+    if self.options.together:
+      measured = self.measure_together(self.variant_names())
+    else:
+      measured = [self.measure_variant(name)
+                  for name in self.variant_names()]
     compare_with_baseline(measured)
     self.rows.extend(measured)
     self.training = next(row for row in measured
@@ -184,6 +190,22 @@ class Bench:
     row.update(section="variant", name=name,
                notes="; ".join((why_not if peer is None else []) + notes))
     return row
+
+  def measure_together(self, names):
+    """Every variant's step in the same alternating rounds, without peers:
+    a change of the machine's load then slows every variant alike, so
+    `over_baseline` compares steps made under the same load."""
+    _log("timing %d variants in the same rounds" % len(names))
+    measured = self.time_kits([(self.gin_files(name), None, None)
+                               for name in names])
+    rows = []
+    for name, (row, notes) in zip(names, measured):
+      if name not in self.options.variants:
+        notes.insert(0, "not requested: the reference of over_baseline")
+      row.update(section="variant", name=name, notes="; ".join(
+          notes + ["timed in the same rounds as every variant"]))
+      rows.append(row)
+    return rows
 
   def measure_pipeline(self):
     from mtf_mods import tasks  # pylint: disable=g-import-not-at-top,unused-import

@@ -23,6 +23,10 @@ from mtf_mods.bench import peer_config as peer_config_lib
 from mtf_mods.bench import timing
 
 
+# The profiler range of the optimizer's update (step_profile reads it).
+OPTIMIZER_SCOPE = "mtf-mods:optimizer"
+
+
 @dataclasses.dataclass
 class PeerStep:
   """A stepper: one training step of the HuggingFace model per `step()`."""
@@ -124,8 +128,9 @@ def open_step(config, batch, lengths, threads, learning_rate=0.01, seed=0):
   def step():
     loss = model(input_ids=inputs, labels=targets).loss
     loss.backward()
-    optimizer.step()
-    optimizer.zero_grad(set_to_none=True)
+    with torch.autograd.profiler.record_function(OPTIMIZER_SCOPE):
+      optimizer.step()
+      optimizer.zero_grad(set_to_none=True)
 
   yield PeerStep(step, timing.first_step(step, started),
                  sum(p.numel() for p in model.parameters()),

@@ -61,6 +61,11 @@ def parse(argv):
   parser.add_argument("--xla", action=argparse.BooleanOptionalAction,
                       default=False, help="XLA auto-clustering of the kit's "
                       "step")
+  parser.add_argument("--together", action=argparse.BooleanOptionalAction,
+                      default=False, help="time every variant's step in "
+                      "the same alternating rounds, without the peer: "
+                      "over_baseline then holds on a machine whose speed "
+                      "varies (every graph stays in memory at once)")
   parser.add_argument("--tsv", default=None,
                       help="TSV path (default: %s/<scale>-<time>.tsv)"
                       % DEFAULT_TSV_DIR)
@@ -89,7 +94,7 @@ def main(argv):
       variants=names, scale=scale.name, steps=args.steps, warmup=args.warmup,
       peer=args.peer, pipeline=args.pipeline, sweeps=args.sweeps,
       sweep_factors=args.sweep_factors, task=args.task, threads=threads,
-      grappler=args.grappler, xla=args.xla)
+      grappler=args.grappler, xla=args.xla, together=args.together)
   rows = suite.run(options)
   path = args.tsv or os.path.join(DEFAULT_TSV_DIR, "%s-%s.tsv" % (
       scale.name, datetime.datetime.now().strftime("%Y%m%d-%H%M%S")))

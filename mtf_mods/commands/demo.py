@@ -11,16 +11,17 @@ def main(argv):
   parser = argparse.ArgumentParser(
       prog="mtf-mods demo",
       description="The baseline, SwiGLU and SeLU through the whole mini "
-      "protocol at a CPU scale, then the report and a summary.")
+      "protocol at a small scale, then the report and a summary.")
   parser.add_argument("--workdir", default="runs/demo")
-  parser.add_argument("--scale", default="cpu")
+  parser.add_argument("--scale", default=None,
+                      help="default: the tiny scale (demo.DEMO_SCALE)")
   parser.add_argument("--pretrain_steps", type=int, default=None)
   parser.add_argument("--downstream_steps", type=int, default=None)
   parser.add_argument("--seeds", type=int, default=None)
   parser.add_argument("--dry-run", dest="dry_run", action="store_true")
   args = parser.parse_args(argv)
   from mtf_mods import demo  # pylint: disable=g-import-not-at-top
-  scale = cli.get_or_fail("demo", "scale", args.scale)
+  scale = cli.get_or_fail("demo", "scale", args.scale or demo.DEMO_SCALE)
   budget = {name: getattr(args, name) for name in demo.DEMO_BUDGET
             if getattr(args, name) is not None}
   sys.exit(demo.run(args.workdir, scale, budget, args.dry_run))

@@ -76,3 +76,21 @@ def test_bench_refuses_an_unknown_variant():
   line, = result.stderr.strip().splitlines()
   assert line.startswith("mtf-mods bench: unknown variant 'nope'; valid: ")
   assert "baseline" in line
+
+
+def test_bench_together_times_every_variant_in_the_same_rounds(tmp_path):
+  tsv = tmp_path / "together.tsv"
+  result = run_cli("bench", "--scale=tiny", "--variants=glu,rms_norm",
+                   "--together", "--steps=1", "--warmup=0", "--no-pipeline",
+                   "--no-sweeps", "--tsv=%s" % tsv)
+  assert result.returncode == 0, result.stderr[-3000:]
+  with open(tsv) as f:
+    rows = [r for r in csv.DictReader(f, delimiter="\t")
+            if r["section"] == "variant"]
+  assert [r["name"] for r in rows] == ["baseline", "glu", "rms_norm"]
+  for row in rows:
+    assert "timed in the same rounds as every variant" in row["notes"]
+    assert row["kit_over_peer"] == ""  # no peer in shared rounds
+    assert float(row["over_baseline"]) > 0
+  assert float(rows[0]["over_baseline"]) == 1.0
+  assert rows[0]["notes"].startswith("not requested")

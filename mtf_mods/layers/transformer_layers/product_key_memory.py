@@ -59,146 +59,24 @@ scatter-add of the gradient (knn d_model additions per position and head)
 are not counted. mtf's variables take dense gradients, so the value
 table's gradient is still a [n_keys^2, d_model] tensor (zero outside the
 selected rows), allreduced over the devices like any replicated weight.
+The gather, its scatter-add and the top-k are `mtf_mods.layers.gather`'s.
 
 Layout: the heads are `dimensions.HEADS`, split over the model axis by the
 default rules (n_heads must divide by its size); the value table's rows
 (`MEMORY_VALUES`) and every other dimension here are in no rule, so the
-table is replicated. `gather` refuses a split gathered dimension.
+table is replicated.
 The layer is position-wise: it keeps no state while decoding.
 """
 import gin
 import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
-import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
 from mtf_mods.layers import layer_norm
 from mtf_mods.layers.dense import dense
-
-
-class GatherOperation(mtf.Operation):
-  """out[s.., i.., r..] = params[s.., indices[s.., i..], r..].
-
-  s: the dimensions indices and params share, i: those of indices only,
-  r: the rest of params. `dim` (of params) must not be split; each device
-  gathers from its own slices.
-  """
-
-  def __init__(self, params, indices, dim, name=None):
-    super().__init__([params, indices], name=name or "gather")
-    self._dim = dim
-    self._shared = [d for d in indices.shape.dims if d in params.shape.dims]
-    self._indexed = [d for d in indices.shape.dims
-                     if d not in params.shape.dims]
-    self._rest = [d for d in params.shape.dims
-                  if d != dim and d not in self._shared]
-    self._outputs = [mtf.Tensor(
-        self, mtf.Shape(self._shared + self._indexed + self._rest),
-        params.dtype)]
-
-  def gradient(self, grad_ys):
-    params, indices = self.inputs
-    return [scatter_add(grad_ys[0], indices, params.shape, self._dim), None]
-
-  def lower(self, lowering):
-    mesh_impl = lowering.mesh_impl(self)
-    _check_not_split(mesh_impl, self._dim)
-    params, indices = self.inputs
-    params_order = _permutation(params.shape,
-                                self._shared + [self._dim] + self._rest)
-    indices_order = _permutation(indices.shape, self._shared + self._indexed)
-    batch = len(self._shared)
-
-    def slice_fn(p, i):
-      return tf.gather(tf.transpose(p, params_order),
-                       tf.transpose(i, indices_order),
-                       axis=batch, batch_dims=batch)
-    lowering.set_tensor_lowering(self.outputs[0], mesh_impl.slicewise(
-        slice_fn, lowering.tensors[params], lowering.tensors[indices]))
-
-
-class ScatterAddOperation(mtf.Operation):
-  """The gradient of GatherOperation: each row of `dy` added to the row of
-  a zero `params_shape` tensor its index names."""
-
-  def __init__(self, dy, indices, params_shape, dim, name=None):
-    super().__init__([dy, indices], name=name or "scatter_add")
-    self._dim = dim
-    self._shared = [d for d in indices.shape.dims if d in params_shape.dims]
-    self._indexed = [d for d in indices.shape.dims
-                     if d not in params_shape.dims]
-    self._rest = [d for d in params_shape.dims
-                  if d != dim and d not in self._shared]
-    self._outputs = [mtf.Tensor(self, params_shape, dy.dtype)]
-
-  def gradient(self, grad_ys):
-    dy, indices = self.inputs
-    return [mtf.transpose(gather(grad_ys[0], indices, self._dim), dy.shape),
-            None]
-
-  def lower(self, lowering):
-    mesh_impl = lowering.mesh_impl(self)
-    _check_not_split(mesh_impl, self._dim)
-    dy, indices = self.inputs
-    params_shape = self.outputs[0].shape
-    # The devices along a mesh axis that splits only the indices hold
-    # partial sums of the same rows.
-    summed_axes = {mesh_impl.tensor_dimension_to_mesh_axis(d)
-                   for d in self._indexed} - {None}
-    if summed_axes & {mesh_impl.tensor_dimension_to_mesh_axis(d)
-                      for d in params_shape.dims}:
-      raise ValueError("scatter_add: a mesh axis splits both the indices' "
-                       "own dimensions and the table")
-    dy_order = _permutation(dy.shape, self._shared + self._indexed + self._rest)
-    indices_order = _permutation(indices.shape, self._shared + self._indexed)
-    ordered = mtf.Shape(self._shared + [self._dim] + self._rest)
-    back = _permutation(ordered, params_shape.dims)
-    ordered_slice = mesh_impl.slice_shape(ordered)
-    batch = len(self._shared)
-    rows = int(np.prod(ordered_slice[:batch]))
-    size = self._dim.size
-
-    def slice_fn(g, i):
-      i = tf.reshape(tf.transpose(i, indices_order), [rows, -1])
-      segments = tf.reshape(i + size * tf.range(rows)[:, None], [-1])
-      g = tf.reshape(tf.transpose(g, dy_order),
-                     [-1] + ordered_slice[batch + 1:])
-      out = tf.math.unsorted_segment_sum(g, segments, rows * size)
-      return tf.transpose(tf.reshape(out, ordered_slice), back)
-    y = mesh_impl.slicewise(slice_fn, lowering.tensors[dy],
-                            lowering.tensors[indices])
-    if summed_axes:
-      y = mesh_impl.allreduce(y, sorted(summed_axes), "SUM")
-    lowering.set_tensor_lowering(self.outputs[0], y)
-
-
-def _permutation(shape, dims):
-  return [shape.dims.index(d) for d in dims]
-
-
-def _check_not_split(mesh_impl, dim):
-  if mesh_impl.tensor_dimension_to_mesh_axis(dim) is not None:
-    raise ValueError("gather: dimension %r must not be split by the layout"
-                     % dim.name)
-
-
-def gather(params, indices, dim):
-  """The entries of `params` along `dim` that `indices` name (a lookup,
-  whose gradient is a scatter-add: no one-hot, unlike mtf.gather)."""
-  return GatherOperation(params, indices, dim).outputs[0]
-
-
-def scatter_add(dy, indices, params_shape, dim):
-  return ScatterAddOperation(dy, indices, params_shape, dim).outputs[0]
-
-
-def top_k(x, reduced_dim, k_dim):
-  """(values, indices) of the k largest entries of `x` along `reduced_dim`;
-  the values' gradient is scattered to the k entries (mtf.top_k's is an
-  einsum with a one-hot over `reduced_dim`)."""
-  _, indices = mtf.top_k(mtf.stop_gradient(x), reduced_dim, k_dim)
-  return gather(x, indices, reduced_dim), indices
+from mtf_mods.layers.gather import gather
+from mtf_mods.layers.gather import top_k
 
 
 @gin.configurable(module="mtf_mods")

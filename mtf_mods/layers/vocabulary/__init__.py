@@ -5,6 +5,7 @@ class bound to `transformer.get_vocab_embedding_cls.cls` (its
 `ids_to_embedding(ids, context)` and `hidden_to_logits(hidden, context)`),
 and takes its loss from `Unitransformer.loss_fn`. The modules here:
 
+  lookup                VocabEmbedding: mtf's, looking ids up by a gather
   clusters              the paper's frequency clusters at any scale
   cluster_table         one cluster's embedding table and projection
   factorized            FactorizedEmbedding (Sec. 2.4)
@@ -22,4 +23,5 @@ from mtf_mods.layers.vocabulary import adaptive_input
 from mtf_mods.layers.vocabulary import adaptive_softmax
 from mtf_mods.layers.vocabulary import clusters
 from mtf_mods.layers.vocabulary import factorized
+from mtf_mods.layers.vocabulary import lookup
 from mtf_mods.layers.vocabulary import mixture_of_softmaxes

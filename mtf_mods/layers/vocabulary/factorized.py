@@ -22,6 +22,7 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers.vocabulary import lookup
 
 
 def embedding_weight(mesh, name, dims, stddev, variable_dtype, ensemble_dim):
@@ -69,7 +70,7 @@ class FactorizedEmbedding(object):
   def ids_to_embedding(self, ids, context):
     """E_1[ids] E_2."""
     del context
-    inner = mtf.gather(self._token, ids, self._vocab_dim)
+    inner = lookup.embedding_lookup(self._token, ids, self._vocab_dim)
     return mtf.einsum([inner, self._projection],
                       reduced_dims=[self._inner_dim])
 

@@ -29,6 +29,7 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers.vocabulary import lookup
 from mtf_mods.layers.vocabulary.factorized import embedding_weight
 
 
@@ -71,7 +72,7 @@ class MixtureOfSoftmaxes(object):
   def ids_to_embedding(self, ids, context):
     """E[ids]."""
     del context
-    return mtf.gather(self._embedding, ids, self._vocab_dim)
+    return lookup.embedding_lookup(self._embedding, ids, self._vocab_dim)
 
   def hidden_to_logits(self, hidden, context):
     """log p(v | hidden), over the vocabulary."""

@@ -1,0 +1,42 @@
+"""`mtf-mods profile`: where a training step's time goes, kit against peer."""
+import argparse
+import sys
+
+from mtf_mods import cli
+
+HELP = "per-op profile of one training step, the kit's beside PyTorch T5's"
+
+
+def parse(argv):
+  parser = argparse.ArgumentParser(
+      prog="mtf-mods profile",
+      description="Trace one training step of each variant (TensorFlow step "
+      "statistics) and of its HuggingFace PyTorch T5 peer (torch.profiler), "
+      "and print the time per category (matmuls by shape, transposes and "
+      "reshapes, layer norms, softmax, the optimizer's update, the session "
+      "call) side by side, with the input pipeline's time per batch.")
+  parser.add_argument("--variants", default="baseline",
+                      help="comma-separated registered variants, or 'all' "
+                      "(default: %(default)s)")
+  parser.add_argument("--scale", default="cpu")
+  parser.add_argument("--steps", type=int, default=5,
+                      help="untraced steps whose median is printed beside "
+                      "the trace (default: %(default)s)")
+  parser.add_argument("--peer", action=argparse.BooleanOptionalAction,
+                      default=True, help="profile the PyTorch T5 peer")
+  parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction,
+                      default=True, help="time the input pipeline per batch")
+  return parser.parse_args(argv)
+
+
+def main(argv):
+  args = parse(argv)
+  names = cli.variant_names("profile", args.variants)
+  scale = cli.get_or_fail("profile", "scale", args.scale)
+  if args.steps < 1:
+    cli.fail("profile", "--steps must be at least 1, got %d" % args.steps)
+  from mtf_mods.bench import profile_run  # pylint: disable=g-import-not-at-top
+  for text in profile_run.profile_variants(names, scale, args.steps,
+                                           args.peer, args.pipeline):
+    print(text, flush=True)
+  print("categories: mtf_mods/bench/step_profile.py", file=sys.stderr)

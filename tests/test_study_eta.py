@@ -1,0 +1,83 @@
+"""The study's ETA: each cell's estimated cost, and a whole-job ETA from
+the first rate line a launch prints, before any cell has finished."""
+import io
+
+from mtf_mods import results_store
+from mtf_mods import scales
+from mtf_mods import study
+from mtf_mods import study_eta
+from mtf_mods import variants
+
+
+def config(workdir, **budget):
+  return study.StudyConfig(
+      variants=[variants.get(variants.BASELINE), variants.get("swiglu")],
+      scale=scales.get("tiny"), data="mini", seeds=2, workdir=workdir,
+      **budget)
+
+
+def test_cell_costs_follow_the_budget(tmp_path):
+  cells = study.build_cells(config(str(tmp_path), pretrain_steps=800,
+                                   downstream_steps=40))
+  by_label = {c.label: c.cost for c in cells}
+  interval = study.pretraining_budget(scales.get("tiny"), 800).interval
+  assert by_label["baseline seed0 pretrain"] == study_eta.Cost(
+      launches=2, steps=800, evaluations=800 // interval + 1)
+  assert by_label["baseline seed1 pretrain"] == study_eta.Cost(
+      launches=2, steps=800 // 8, evaluations=1)
+  assert by_label["swiglu seed0 xsum"] == study_eta.Cost(
+      launches=2, steps=40, decodes=40 // 20 + 1)
+
+
+def test_the_first_launchs_progress_gives_a_whole_study_eta(
+    tmp_path, monkeypatch):
+  settings = config(str(tmp_path), pretrain_steps=800, downstream_steps=40)
+  cells = study.build_cells(settings)[:2]
+  clock = [1000.0]
+  monkeypatch.setattr(study.time, "time", lambda: clock[0])
+  setup, rate = 30.0, 4.0
+
+  def fake_launch(arguments, label, stream, on_line):
+    del arguments, label, stream
+    clock[0] += setup
+    on_line("step 1/800  loss 7.0")
+    clock[0] += 2.0  # the first steps are slow: not counted
+    on_line("step 4/800  loss 6.9  1.50 steps/s  300 tokens/s  ETA 9m")
+    clock[0] += 10.0
+    on_line("step 44/800  loss 6.5  3.52 steps/s  700 tokens/s  ETA 3m")
+  monkeypatch.setattr(study.launches, "run", fake_launch)
+  for cell in cells:
+    cell.collect = lambda: {"early_loss": 1.0}
+  out = io.StringIO()
+  store = results_store.ResultStore(str(tmp_path))
+  assert study.run_cells(cells, settings, store, out)["ok"] == 2
+  lines = out.getvalue().splitlines()
+  assert lines[0].endswith("(study ETA ?)")
+  first_eta = next(line for line in lines if line.startswith("== study ETA"))
+  total = cells[0].cost + cells[1].cost
+  expected = ((total.launches + study_eta.EVALUATION_SETUPS
+               * total.evaluations) * setup + total.steps / rate)
+  assert "study ETA %s " % study.format_eta(expected) in first_eta
+  # the second cell's ETA is scaled by the first cell's measured time
+  second = next(line for line in lines if line.startswith("== cell 2/"))
+  measured = 2 * (setup + 12.0)
+  estimate = ((2 + study_eta.EVALUATION_SETUPS
+               * cells[0].cost.evaluations) * setup
+              + cells[0].cost.steps / rate)
+  left = ((2 + study_eta.EVALUATION_SETUPS * cells[1].cost.evaluations)
+          * setup + cells[1].cost.steps / rate)
+  assert second.endswith("(study ETA %s)" % study.format_eta(
+      left * measured / estimate))
+
+
+def test_step_time_is_measured_after_the_first_steps():
+  eta = study_eta.StudyEta()
+  eta.launch_started(100.0)
+  assert not eta.observe_line("mtf-mods train: keeps 3 checkpoints", 105.0)
+  assert not eta.observe_line("step 1/40  loss 8.4", 120.0)
+  assert eta.setup_seconds == 20.0
+  assert not eta.observe_line("step 4/40  loss 8.0  0.5 steps/s", 126.0)
+  assert eta.step_seconds is None
+  assert eta.observe_line("step 24/40  loss 6.0  1.1 steps/s", 136.0)
+  assert eta.step_seconds == 0.5
+  assert eta.estimate(study_eta.Cost(launches=1, steps=10)) == 25.0
