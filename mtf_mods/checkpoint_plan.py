@@ -78,14 +78,20 @@ def _run_length():
     return gin_config.query("utils.run.train_steps")
 
 
+def own_length_and_interval(stage_files):
+  """(steps, steps between checkpoints) of a training stage's own budget,
+  its run length as `_run_length` counts it."""
+  with gin_config.parsed(stage_files, ["INIT_CHECKPOINT = ''"]):
+    return _run_length(), gin_config.query(_INTERVAL)
+
+
 def interval_bindings(stage, stage_files, train_steps):
   """The binding of the interval for a run of `train_steps` steps (None:
   the stage's own length), keeping the number of checkpoints of a run of
   the stage's own length; [] where the stage's own interval stands."""
   if stage not in TRAINING_STAGES or train_steps is None:
     return []
-  with gin_config.parsed(stage_files, ["INIT_CHECKPOINT = ''"]):
-    own_steps, own_interval = _run_length(), gin_config.query(_INTERVAL)
+  own_steps, own_interval = own_length_and_interval(stage_files)
   return ["%s = %d" % (_INTERVAL, stage_interval(stage, own_steps,
                                                  own_interval, train_steps))]
 

@@ -126,11 +126,10 @@ def downstream_cost(config, variant, application, implementation):
   if steps:
     interval = max(1, steps // 2)
   else:
-    with gin_config.parsed(gin_files.stage_gin_files(
-        variant, config.scale, application.train_stage,
-        implementation=implementation)):
-      steps = gin_config.query("utils.run.train_steps")
-      interval = gin_config.query("utils.run.save_checkpoints_steps")
+    steps, interval = checkpoint_plan.own_length_and_interval(
+        gin_files.stage_gin_files(variant, config.scale,
+                                  application.train_stage,
+                                  implementation=implementation))
   return study_eta.Cost(launches=2, steps=steps,
                         decodes=steps // interval + 1)
 
@@ -236,8 +235,8 @@ def run_cells(cells, config, store, stream=None):
         return
       if now - last_eta_line[0] >= RATE_ETA_EVERY_SECONDS:
         last_eta_line[0] = now
-        print("== study ETA %s (from the first launch's set-up time and "
-              "steps/s; refined as cells finish)" % format_eta(
+        print("== study ETA %s (from the first launch's set-up and step "
+              "times; refined as cells finish)" % format_eta(
                   eta.remaining_seconds(remaining)), file=stream, flush=True)
 
     started = time.time()

@@ -81,3 +81,27 @@ def test_step_time_is_measured_after_the_first_steps():
   assert eta.observe_line("step 24/40  loss 6.0  1.1 steps/s", 136.0)
   assert eta.step_seconds == 0.5
   assert eta.estimate(study_eta.Cost(launches=1, steps=10)) == 25.0
+
+
+def test_downstream_costs_without_a_budget_are_the_stages_own(tmp_path):
+  """No --downstream_steps: each application's own budget, as the launcher
+  counts it (fine-tuning's FINETUNE_STEPS, not its train_steps binding)."""
+  from mtf_mods import checkpoint_plan  # pylint: disable=g-import-not-at-top
+  from mtf_mods import gin_files  # pylint: disable=g-import-not-at-top
+  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  for scale in ("tiny", "paper"):
+    settings = study.StudyConfig(
+        variants=[variants.get(variants.BASELINE)],
+        scale=scales.get(scale), data="mini", seeds=1,
+        workdir=str(tmp_path))
+    for cell in study.build_cells(settings):
+      if cell.stage == study.PRETRAIN:
+        continue
+      application = protocol.get(cell.stage)
+      steps, interval = checkpoint_plan.own_length_and_interval(
+          gin_files.stage_gin_files(variants.get(variants.BASELINE),
+                                    scales.get(scale),
+                                    application.train_stage))
+      assert cell.cost == study_eta.Cost(launches=2, steps=steps,
+                                         decodes=steps // interval + 1)
+      assert steps > 0
