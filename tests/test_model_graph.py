@@ -37,10 +37,9 @@ def test_paper_scale_flops_are_six_times_the_papers_forward_ops():
   assert size.flops_per_step / ops == pytest.approx(6.0, rel=0.01)
 
 
-def test_an_embedding_lookup_counts_as_a_one_hot_product():
-  """mtf.gather is an einsum of a one-hot with the table: a lookup counts
-  vocab x d_model multiply-adds per token forward, and its gradient two
-  more einsums like any other product, so 6 x in the training FLOPs."""
+def lookup_training_graph(lookup):
+  """A loss over 2 x 3 ids looked up in a 50 x 8 table by `lookup`, with
+  the table's gradient."""
   graph = mtf.Graph()
   mesh = mtf.Mesh(graph, "mesh")
   vocab, d_model = mtf.Dimension("vocab", 50), mtf.Dimension("d_model", 8)
@@ -50,10 +49,17 @@ def test_an_embedding_lookup_counts_as_a_one_hot_product():
                              initializer=tf.zeros_initializer())
     ids = mtf.import_fully_replicated(
         mesh, tf.zeros([2, 3], tf.int32), mtf.Shape([batch, length]))
-    loss = mtf.reduce_sum(mtf.gather(table, ids, vocab))
+    loss = mtf.reduce_sum(lookup(table, ids, vocab))
     gradients = mtf.gradients([loss], [table])
-    counted = model_graph.count_flops(model_graph.TrainingGraph(
-        graph, mesh, None, loss, [table.operation], gradients))
+    return model_graph.TrainingGraph(graph, mesh, None, loss,
+                                     [table.operation], gradients)
+
+
+def test_an_embedding_lookup_counts_as_a_one_hot_product():
+  """mtf.gather is an einsum of a one-hot with the table: a lookup counts
+  vocab x d_model multiply-adds per token forward, and its gradient two
+  more einsums like any other product, so 6 x in the training FLOPs."""
+  counted = model_graph.count_flops(lookup_training_graph(mtf.gather))
   assert counted == 6 * 2 * 3 * 50 * 8
 
 
@@ -211,18 +217,6 @@ def test_the_kits_gather_lookup_counts_as_mtfs_one_hot_product():
   counts it as mtf.gather's one-hot product, and the bench's count of what
   runs does not."""
   from mtf_mods.layers.vocabulary import lookup  # pylint: disable=g-import-not-at-top
-  graph = mtf.Graph()
-  mesh = mtf.Mesh(graph, "mesh")
-  vocab, d_model = mtf.Dimension("vocab", 50), mtf.Dimension("d_model", 8)
-  batch, length = mtf.Dimension("batch", 2), mtf.Dimension("length", 3)
-  with tf.Graph().as_default():
-    table = mtf.get_variable(mesh, "table", mtf.Shape([vocab, d_model]),
-                             initializer=tf.zeros_initializer())
-    ids = mtf.import_fully_replicated(
-        mesh, tf.zeros([2, 3], tf.int32), mtf.Shape([batch, length]))
-    loss = mtf.reduce_sum(lookup.embedding_lookup(table, ids, vocab))
-    gradients = mtf.gradients([loss], [table])
-    training = model_graph.TrainingGraph(graph, mesh, None, loss,
-                                         [table.operation], gradients)
-    assert model_graph.count_flops(training) == 6 * 2 * 3 * 50 * 8
-    assert model_graph.count_flops(training, lookups_as_one_hot=False) == 0
+  training = lookup_training_graph(lookup.embedding_lookup)
+  assert model_graph.count_flops(training) == 6 * 2 * 3 * 50 * 8
+  assert model_graph.count_flops(training, lookups_as_one_hot=False) == 0
