@@ -18,12 +18,13 @@ def test_the_kits_baseline_is_made_of_its_layers_in_mtfs_framework():
   assert {layer.__module__.split(".")[0] for layer in parts.layers} == {
       "mtf_mods"}
   assert {transformer.Bitransformer, transformer.Unitransformer,
-          transformer.LayerStack, transformer.VocabEmbedding,
-          transformer.sublayer_call_layer, transformer.sublayer_dropout,
+          transformer.LayerStack, transformer.sublayer_call_layer,
+          transformer.sublayer_dropout,
           transformer.sublayer_residual} <= parts.others
-  [layer_norm] = {part for part in parts.others
-                  if part.__module__.startswith("mtf_mods.")}
-  assert layer_norm.__name__ == "sublayer_layer_norm"
+  # the kit's: its layer norm, and mtf's VocabEmbedding with a gather lookup
+  assert {part.__name__ for part in parts.others
+          if part.__module__.startswith("mtf_mods.")} == {
+              "sublayer_layer_norm", "VocabEmbedding"}
 
 
 def test_a_nested_stack_gives_its_layers_and_sublayers():
