@@ -88,11 +88,17 @@ def pretraining_budget(scale, steps=0):
                            tuple(batch))
 
 
-def pretraining_launches(config, variant, seed, task, implementation):
-  """[(purpose, launcher arguments)] of a pre-training cell."""
+def pretraining_run(config, seed):
+  """(budget, full run?, steps) of a seed's pre-training cell: seed 0 runs
+  the full budget unless the study stops at the early step."""
   budget = pretraining_budget(config.scale, config.pretrain_steps)
   full_run = seed == 0 and not config.early_only
-  steps = budget.final if full_run else budget.early
+  return budget, full_run, budget.final if full_run else budget.early
+
+
+def pretraining_launches(config, variant, seed, task, implementation):
+  """[(purpose, launcher arguments)] of a pre-training cell."""
+  budget, full_run, steps = pretraining_run(config, seed)
   model_dir = config.run_dir(variant, seed, PRETRAIN, implementation)
   extra = launch_flags(config, implementation)
   train = launches.train_arguments(
@@ -112,11 +118,9 @@ def pretraining_launches(config, variant, seed, task, implementation):
 
 def pretraining_cost(config, seed):
   """What a pre-training cell's launches do (study_eta)."""
-  budget = pretraining_budget(config.scale, config.pretrain_steps)
-  if seed == 0 and not config.early_only:
-    return study_eta.Cost(launches=2, steps=budget.final,
-                          evaluations=budget.final // budget.interval + 1)
-  return study_eta.Cost(launches=2, steps=budget.early, evaluations=1)
+  budget, full_run, steps = pretraining_run(config, seed)
+  evaluations = steps // budget.interval + 1 if full_run else 1
+  return study_eta.Cost(launches=2, steps=steps, evaluations=evaluations)
 
 
 def downstream_cost(config, variant, application, implementation):
@@ -124,7 +128,7 @@ def downstream_cost(config, variant, application, implementation):
   checkpoint (study_eta)."""
   steps = config.downstream_steps
   if steps:
-    interval = max(1, steps // 2)
+    interval = downstream_interval(steps)
   else:
     steps, interval = checkpoint_plan.own_length_and_interval(
         gin_files.stage_gin_files(variant, config.scale,
@@ -296,7 +300,12 @@ def downstream_budget(config):
     return []
   return ["--train_steps=%d" % steps,
           "--gin_param=utils.run.save_checkpoints_steps = %d"
-          % max(1, steps // 2)]
+          % downstream_interval(steps)]
+
+
+def downstream_interval(steps):
+  """Checkpoints of a --downstream_steps run: the middle and the end."""
+  return max(1, steps // 2)
 
 
 def downstream_cells(config, implementation):
