@@ -18,9 +18,9 @@ built, with `tf.random.stateless_*` draws seeded by
 so the draws of step s are the same in any process, also after a resume at
 s. The distributions are the ones mtf draws from (uniform, normal,
 truncated normal, with the same arguments), so the model is unchanged. The
-step is the Estimator's read of the global step at the start of the step,
-which the step's increment waits for (the "global_step_read_op_cache"
-collection), so it is never read after the increment.
+step is the Estimator's read of the global step at the start of the step
+(the "global_step_read_op_cache" collection); `ordered_updates` makes the
+step's increment wait for it.
 """
 import contextlib
 import zlib

@@ -8,6 +8,9 @@ training stages' gin files) runs mesh_tensorflow's own `train_model` with
 - `loss_guard.LossGuard`, which stops at a NaN or infinite loss;
 - `reproducible_random.stateless_random`, so dropout's masks are a function
   of the seed and the step;
+- `ordered_updates.UpdatesAfterReads`, so a step's variable writes (the
+  global step's increment among them) wait for its reads and a run is
+  reproducible bit for bit on a loaded machine too;
 - any further hooks bound to `hooks`.
 With `utils.run.skip_seen_data` (the stages bind it), a run resumed from a
 checkpoint skips the batches it had trained on, so it sees the batches an
@@ -25,6 +28,7 @@ import tensorflow.compat.v1 as tf
 from mtf_mods import atomic_files
 from mtf_mods import loss_guard
 from mtf_mods import model_dir_reader
+from mtf_mods import ordered_updates
 from mtf_mods import reproducible_random
 
 
@@ -159,6 +163,9 @@ def train_with_progress(estimator, vocabulary, sequence_length, batch_size,
   guard = loss_guard.LossGuard(estimator.model_dir)
   with reproducible_random.stateless_random():
     utils.train_model(
-        _EstimatorWithHooks(estimator, [guard, progress] + list(hooks)),
+        _EstimatorWithHooks(
+            estimator,
+            [ordered_updates.UpdatesAfterReads(), guard, progress]
+            + list(hooks)),
         vocabulary, sequence_length, batch_size, train_dataset_fn,
         train_steps, ensemble_inputs, **kwargs)

@@ -17,6 +17,7 @@ def main(argv):
           file=sys.stderr)
     sys.exit(2)
   tf.disable_v2_behavior()
-  # Resource variables: each step reads every weight before any update.
+  # Resource variables: a read is a snapshot that no later write changes in
+  # place. The order of a step's reads and writes: ordered_updates.
   tf.enable_resource_variables()
   app.run(launcher.main, argv=program + argv)
