@@ -15,6 +15,7 @@ import dataclasses
 import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
+from mtf_mods import ordered_updates
 from mtf_mods.layers import dimensions
 
 
@@ -97,12 +98,13 @@ def open_session(graph, mesh, outputs, updates=(),
   mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
       mesh_shape, mtf.convert_to_layout_rules(layout_rules),
       cpu_devices(mesh_shape.size))
-  # Resource variables are read once per step, before any update; with
-  # reference variables, backprop may read a weight already updated.
+  # Resource variables: a read is a snapshot no update changes in place.
+  # The updates wait for all of the step's reads, as in `mtf-mods train`.
   with tf.variable_scope(tf.get_variable_scope(), use_resource=True):
     lowering = mtf.Lowering(graph, {mesh: mesh_impl})
     tf_outputs = [lowering.export_to_tf_tensor(t) for t in outputs]
     update = tf.group([lowering.lowered_operation(op) for op in updates])
+  ordered_updates.order_writes_after_reads(update)
   masters = {v.op.name: v for v in tf.global_variables()}
   feeds = {}
   for name, variable in sorted(masters.items()):

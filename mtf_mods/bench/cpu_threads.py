@@ -3,7 +3,9 @@
 TensorFlow runs one op on `intra_op` threads and up to `inter_op` ops at
 once; PyTorch is given the same two numbers (torch.set_num_threads,
 torch.set_num_interop_threads), so both frameworks, and the matmul that
-measures the machine's peak, use the same cores.
+measures the machine's peak, use the same cores. By default they are the
+ones training uses (`default_threads`); PyTorch's eager step runs one op at
+a time whatever its inter-op threads.
 
 TensorFlow is imported only where a session config is made, so that
 `enable_xla_on_cpu` can set its flags before TensorFlow starts.
@@ -28,8 +30,11 @@ def available_cores():
 
 
 def default_threads():
-  """All available cores for each op, one op at a time."""
-  return Threads(intra_op=available_cores(), inter_op=1)
+  """The threads `mtf-mods train` runs with: t5's Estimator passes no
+  session config on a CPU, so TensorFlow takes every available core for
+  each op and runs as many ops at once (its 0 for both)."""
+  cores = available_cores()
+  return Threads(intra_op=cores, inter_op=cores)
 
 
 def session_config(threads, grappler=True, xla=False):

@@ -46,6 +46,9 @@ def first_step(step, setup_started):
 def time_together(steppers, steps, warmup):
   """Times `steps` alternating rounds of the steppers after a warm-up.
 
+  Each round starts one stepper later than the one before, so no stepper
+  always runs first, or always right after the same other one.
+
   Args:
     steppers: objects with `step()` and `first_step_seconds`.
     steps: timed rounds (at least 1).
@@ -60,10 +63,11 @@ def time_together(steppers, steps, warmup):
     for stepper in steppers:
       stepper.step()
   times = [[] for _ in steppers]
-  for _ in range(steps):
-    for stepper, stepper_times in zip(steppers, times):
+  for round_index in range(steps):
+    first = round_index % len(steppers)
+    for index in list(range(first, len(steppers))) + list(range(first)):
       start = time.perf_counter()
-      stepper.step()
-      stepper_times.append(time.perf_counter() - start)
+      steppers[index].step()
+      times[index].append(time.perf_counter() - start)
   return [StepTiming(stepper.first_step_seconds, tuple(stepper_times))
           for stepper, stepper_times in zip(steppers, times)]

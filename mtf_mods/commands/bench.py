@@ -53,7 +53,8 @@ def parse(argv):
   parser.add_argument("--intra_threads", type=int, default=None,
                       help="threads per op, TF and torch (default: all cores)")
   parser.add_argument("--inter_threads", type=int, default=None,
-                      help="ops run at once, TF and torch (default: 1)")
+                      help="ops run at once, TF and torch (default: all cores, "
+                      "TensorFlow's default in `mtf-mods train`)")
   parser.add_argument("--grappler", action=argparse.BooleanOptionalAction,
                       default=True, help="TensorFlow's graph rewrites, on in "
                       "`mtf-mods train` as in every TF session by default "

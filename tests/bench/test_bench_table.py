@@ -91,13 +91,14 @@ class _Recorder:
     self.log.append(self.name)
 
 
-def test_time_together_alternates_after_the_warm_up():
+def test_time_together_alternates_after_the_warm_up_each_first_in_turn():
   log = []
-  a, b = _Recorder("a", log), _Recorder("b", log)
-  timings = timing.time_together([a, b], steps=3, warmup=2)
-  assert log == ["a", "b"] * 5
-  assert [len(t.step_seconds) for t in timings] == [3, 3]
-  assert [t.first_step_seconds for t in timings] == [1.5, 1.5]
+  a, b, c = (_Recorder(name, log) for name in "abc")
+  timings = timing.time_together([a, b, c], steps=4, warmup=2)
+  assert log == (["a", "b", "c"] * 2
+                 + ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"])
+  assert [len(t.step_seconds) for t in timings] == [4, 4, 4]
+  assert [t.first_step_seconds for t in timings] == [1.5, 1.5, 1.5]
   assert all(t.steps_per_second > 0 for t in timings)
 
 

@@ -14,6 +14,18 @@ def test_sessions_rewrite_the_graph_as_training_does_unless_told_not_to():
   assert off.graph_options.rewrite_options.disable_meta_optimizer
 
 
+def test_the_default_threads_are_the_ones_training_runs_with():
+  """t5 gives its Estimator no session config on a CPU; the Estimator's
+  default leaves TensorFlow's 0s: every core, per op and for ops at once.
+  The bench times the same."""
+  from tensorflow_estimator.python.estimator import run_config  # pylint: disable=g-import-not-at-top
+  training = run_config.get_default_session_config()
+  assert training.intra_op_parallelism_threads == 0
+  assert training.inter_op_parallelism_threads == 0
+  cores = cpu_threads.available_cores()
+  assert cpu_threads.default_threads() == cpu_threads.Threads(cores, cores)
+
+
 def test_the_command_keeps_grappler_on_by_default():
   assert bench_command.parse([]).grappler
   assert not bench_command.parse(["--no-grappler"]).grappler
