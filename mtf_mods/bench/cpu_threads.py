@@ -37,6 +37,13 @@ def default_threads():
   return Threads(intra_op=cores, inter_op=cores)
 
 
+def one_op_at_a_time():
+  """Every core for each op, one op at a time: a traced step whose ops do
+  not overlap, so each op's time is its own and the categories of
+  `mtf-mods profile` add up to the step."""
+  return Threads(intra_op=available_cores(), inter_op=1)
+
+
 def session_config(threads, grappler=True, xla=False):
   """The tf.ConfigProto of a timed TensorFlow session.
 

@@ -2,7 +2,8 @@
 
 The kit's step is the bench's (`kit_step.open_step`: the training graph on
 one fixed batch, Grappler on, as in training) and the peer's the bench's
-(`torch_peer.open_step`), on the bench's default threads. The input pipeline
+(`torch_peer.open_step`), one op at a time (`cpu_threads.one_op_at_a_time`;
+training runs ops side by side, which a trace would charge twice). The input pipeline
 is not part of either step: it runs beside training on the same cores, so
 its time per batch, measured alone, is printed after the table. The run
 starts with the machine's fp32 matmul peak (bench.matmul_peak), so profiles
@@ -77,7 +78,7 @@ def pipeline_seconds_per_batch(scale, config):
 
 def profile_variants(names, scale, steps, peer, pipeline):
   """Yields the printed sections of a profile run."""
-  threads = cpu_threads.default_threads()
+  threads = cpu_threads.one_op_at_a_time()
   config = cpu_threads.session_config(threads)
   _log("measuring the fp32 matmul peak")
   size, rate = matmul_peak.fastest_size(threads, PEAK_STEPS, 1)

@@ -26,6 +26,11 @@ def test_the_default_threads_are_the_ones_training_runs_with():
   assert cpu_threads.default_threads() == cpu_threads.Threads(cores, cores)
 
 
+def test_the_profile_traces_one_op_at_a_time_on_every_core():
+  cores = cpu_threads.available_cores()
+  assert cpu_threads.one_op_at_a_time() == cpu_threads.Threads(cores, 1)
+
+
 def test_the_command_keeps_grappler_on_by_default():
   assert bench_command.parse([]).grappler
   assert not bench_command.parse(["--no-grappler"]).grappler

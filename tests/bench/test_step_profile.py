@@ -61,7 +61,7 @@ def test_peer_ops_by_role(name, ancestors, category):
 def test_a_traced_tiny_step_of_the_kit_and_the_peer():
   files = gin_files.stage_gin_files(variants.get(variants.BASELINE), TINY,
                                     protocol.PRETRAIN_STAGE)
-  threads = cpu_threads.default_threads()
+  threads = cpu_threads.one_op_at_a_time()  # as `mtf-mods profile`
   with kit_step.open_step(files, [], TINY.vocab_size,
                           cpu_threads.session_config(threads)) as kit:
     kit_profile = sp.profile_kit(kit, steps=1)
