@@ -117,16 +117,18 @@ def global_step_train_op(graph, global_step):
     raise ValueError("expected one increment of %s in the training graph, "
                      "found %d" % (global_step.op.name, len(increments)))
   op = increments[0]
-  groups = [o for o in op._control_outputs  # pylint: disable=protected-access
-            if o.type == "NoOp"]
-  if not groups:
+  while _groups_above(op):
+    op = _groups_above(op)[0]
+  if op is increments[0]:
     raise ValueError("the increment of %s is in no tf.group: it is not "
                      "mesh_tensorflow's train op" % global_step.op.name)
-  while groups:
-    op = groups[0]
-    groups = [o for o in op._control_outputs  # pylint: disable=protected-access
-              if o.type == "NoOp"]
   return op
+
+
+def _groups_above(op):
+  """The tf.group ops (NoOps) that wait for `op`."""
+  return [o for o in op._control_outputs  # pylint: disable=protected-access
+          if o.type == "NoOp"]
 
 
 class UpdatesAfterReads(tf.train.SessionRunHook):
@@ -138,5 +140,5 @@ class UpdatesAfterReads(tf.train.SessionRunHook):
     graph = tf.get_default_graph()
     if any(op.type == "TPUReplicateMetadata" for op in graph.get_operations()):
       return
-    import sys; print("ORDERED", len(order_writes_after_reads(
-        global_step_train_op(graph, tf.train.get_global_step(graph)))), file=sys.stderr)
+    order_writes_after_reads(
+        global_step_train_op(graph, tf.train.get_global_step(graph)))

@@ -135,6 +135,14 @@ def test_a_graph_without_a_step_increment_is_refused():
       ordered_updates.global_step_train_op(graph, step)
 
 
+def test_an_increment_in_no_group_is_refused():
+  with tf.Graph().as_default() as graph:
+    step = tf.train.get_or_create_global_step()
+    tf.assign_add(step, 1)
+    with pytest.raises(ValueError, match="in no tf.group"):
+      ordered_updates.global_step_train_op(graph, step)
+
+
 def test_the_hook_orders_the_training_graph():
   with tf.Graph().as_default():
     train_op, loss = mtf_shaped_step()
