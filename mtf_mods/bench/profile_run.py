@@ -2,12 +2,13 @@
 
 The kit's step is the bench's (`kit_step.open_step`: the training graph on
 one fixed batch, Grappler on, as in training) and the peer's the bench's
-(`torch_peer.open_step`), one op at a time (`cpu_threads.one_op_at_a_time`;
-training runs ops side by side, which a trace would charge twice). The input pipeline
-is not part of either step: it runs beside training on the same cores, so
-its time per batch, measured alone, is printed after the table. The run
-starts with the machine's fp32 matmul peak (bench.matmul_peak), so profiles
-from different machines compare.
+(`torch_peer.open_step`), one op at a time (`cpu_threads.one_op_at_a_time`:
+training runs ops side by side, and overlapping ops would each be charged
+the time they share). The input pipeline is not part of either step: it
+runs beside training on the same cores, so its time per batch, measured
+alone, is printed after the table. The run starts with the machine's fp32
+matmul peak (bench.matmul_peak), so profiles from different machines
+compare.
 """
 import contextlib
 import sys

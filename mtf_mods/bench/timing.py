@@ -64,8 +64,8 @@ def time_together(steppers, steps, warmup):
       stepper.step()
   times = [[] for _ in steppers]
   for round_index in range(steps):
-    first = round_index % len(steppers)
-    for index in list(range(first, len(steppers))) + list(range(first)):
+    for offset in range(len(steppers)):
+      index = (round_index + offset) % len(steppers)
       start = time.perf_counter()
       steppers[index].step()
       times[index].append(time.perf_counter() - start)
