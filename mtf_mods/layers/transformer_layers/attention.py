@@ -57,8 +57,23 @@ def visibility_bias(visible, dtype):
   return mtf.cast(mtf.logical_not(visible), dtype) * _MASKED
 
 
-def attend(q, k, v, memory_length, bias, key_dim, dropout_rate, context):
-  """softmax(q k + bias) v over `memory_length`.
+def add_biases(logits, biases):
+  """logits + the sum of `biases`, added one at a time.
+
+  Each term broadcasts into the logits' own dimension order. Summing the
+  terms first would lay their sum out in another order (a [batch, length]
+  mask plus a [heads, length] table gives [batch, length, memory, heads]),
+  and mtf would transpose that full-size tensor into the logits' order,
+  forward and backward. A mask term is 0 where visible, so the sum is the
+  same.
+  """
+  for bias in biases:
+    logits += bias
+  return logits
+
+
+def attend(q, k, v, memory_length, biases, key_dim, dropout_rate, context):
+  """softmax(q k + sum(biases)) v over `memory_length`.
 
   The logits and the output put the dims q shares with k (batch, heads)
   first: both einsums are then batched matmuls whose outputs need no
@@ -66,10 +81,8 @@ def attend(q, k, v, memory_length, bias, key_dim, dropout_rate, context):
   """
   shared = [d for d in q.shape.dims if d in k.shape.dims and d != key_dim]
   own = [d for d in q.shape.dims if d not in k.shape.dims]
-  logits = mtf.einsum([q, k], output_shape=mtf.Shape(
-      shared + own + [memory_length]))
-  if bias is not None:
-    logits += bias
+  logits = add_biases(mtf.einsum([q, k], output_shape=mtf.Shape(
+      shared + own + [memory_length])), biases)
   weights = mtf.softmax(logits, memory_length)
   if context.train and dropout_rate > 0.0:
     weights = mtf.dropout(
@@ -169,13 +182,14 @@ class MultiHeadSelfAttention(_Attention):
           context.position, context.length_dim, memory_length)
     if context.mode in ("first_part", "incremental"):
       context.record_new_states([k, v])
-    bias = self.bias(context, memory_position, memory_length)
-    o = attend(q, k, v, memory_length, bias, self.kv_dim,
+    biases = self.biases(context, memory_position, memory_length)
+    o = attend(q, k, v, memory_length, biases, self.kv_dim,
                self.dropout_rate, context)
     return self.output(context, o)
 
-  def bias(self, context, memory_position, memory_length):
-    """Causal and packing masks plus the relative position bias."""
+  def biases(self, context, memory_position, memory_length):
+    """The causal and packing masks and the relative position bias, the
+    terms of B (a list, empty without any)."""
     dtype = context.activation_dtype
     biases = []
     if context.read_priority is not None:
@@ -197,7 +211,7 @@ class MultiHeadSelfAttention(_Attention):
           num_buckets=self.num_buckets, max_distance=self.max_distance)
       table = self.relative_bias_table(context)
       biases.append(mtf.gather(table, buckets, table.shape.dims[-1]))
-    return mtf.add_n(biases) if biases else None
+    return biases
 
   def relative_bias_table(self, context):
     """[heads, buckets] table; with "shared_bias" created once per stack.
@@ -239,15 +253,15 @@ class MultiHeadEncDecAttention(_Attention):
       k, v = self.keys_and_values(context, memory)
       if context.mode == "first_part":
         context.record_constant_state((k, v, memory_length))
-    bias = None
+    biases = []
     # While decoding, mtf sets sequence_id to the int 1 (every decoded
     # position belongs to sequence 1): the encoder's padding (id 0) must
     # still be hidden.
     if (context.sequence_id is not None
         and isinstance(context.encoder_sequence_id, mtf.Tensor)):
-      bias = visibility_bias(
+      biases.append(visibility_bias(
           mtf.equal(context.sequence_id, context.encoder_sequence_id),
-          context.activation_dtype)
-    o = attend(q, k, v, memory_length, bias, self.kv_dim, self.dropout_rate,
+          context.activation_dtype))
+    o = attend(q, k, v, memory_length, biases, self.kv_dim, self.dropout_rate,
                context)
     return self.output(context, o)

@@ -121,9 +121,8 @@ class Synthesizer(attention.MultiHeadSelfAttention):
     if self.dot_product:
       logits = self.mix(context, mtf.einsum([q, memory[0]], logits_shape),
                         logits)
-    bias = self.bias(context, memory_position, memory_length)
-    if bias is not None:
-      logits += bias
+    logits = attention.add_biases(
+        logits, self.biases(context, memory_position, memory_length))
     o = attend_logits(logits, v, memory_length,
                       mtf.Shape(batch_heads + queries + [self.kv_dim]),
                       self.dropout_rate, context)
