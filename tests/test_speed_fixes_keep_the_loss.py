@@ -3,10 +3,12 @@ the first variant of every family train to the same losses, to float
 tolerance, with the fixes and with what they replaced.
 
 Before: a process with TensorFlow's oneDNN kernels off
-(TF_ENABLE_ONEDNN_OPTS=0, set before TensorFlow starts) and mtf's one-hot
-embedding lookup (`mtf_mods.embedding_lookup.method = "one_hot"`). After:
-this process (mtf_mods turns oneDNN on) with the kit's gather lookup, from
-the same initial weights. The input pipeline without AutoGraph is checked
+(TF_ENABLE_ONEDNN_OPTS=0, set before TensorFlow starts), mtf's one-hot
+embedding lookup (`mtf_mods.embedding_lookup.method = "one_hot"`) and mtf's
+compositions of ReLU, softmax and layer norm
+(`mtf_mods.fused_kernels.enabled = False`). After: this process (mtf_mods
+turns oneDNN on) with the kit's gather lookup and fused kernels, from the
+same initial weights. The input pipeline without AutoGraph is checked
 batch by batch (test_input_autograph.py)."""
 import os
 import subprocess
@@ -23,7 +25,8 @@ from mtf_mods import variants
 
 SCALE = scales.get("tiny")
 STEPS = 3
-BEFORE = ['mtf_mods.embedding_lookup.method = "one_hot"']
+BEFORE = ['mtf_mods.embedding_lookup.method = "one_hot"',
+          "mtf_mods.fused_kernels.enabled = False"]
 FIRST_OF_EACH_FAMILY = [family.VARIANTS[0].name
                         for family in variants.FAMILIES if family.VARIANTS]
 

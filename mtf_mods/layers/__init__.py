@@ -49,7 +49,8 @@ checks the incremental decoding against teacher forcing.
 
 Building blocks: `dimensions` (the named dimensions every weight is made
 over, and the default layout rules), `dense` (projections over named
-dimensions), `scalar` (trainable scalars).
+dimensions), `scalar` (trainable scalars), `fused` (ReLU, softmax and the
+normalizations as fused kernels, not mtf's compositions of many ops).
 
 Importing this package registers every layer and sublayer with gin under
 the `mtf_mods.` module prefix (for example `@mtf_mods.MultiHeadSelfAttention`,

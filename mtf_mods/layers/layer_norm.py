@@ -11,6 +11,8 @@ product key memory's queries normalize with it.
 import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
+from mtf_mods.layers import fused
+
 
 def layer_norm(x, dim, context, epsilon, scope="layer_norm", gain="gain"):
   """x normalized over `dim`; the gain's variable is named `gain`."""
@@ -22,6 +24,4 @@ def layer_norm(x, dim, context, epsilon, scope="layer_norm", gain="gain"):
     b = mtf.get_variable(x.mesh, "bias", shape,
                          initializer=tf.zeros_initializer(),
                          dtype=context.variable_dtype)
-  centered = x - mtf.reduce_mean(x, reduced_dim=dim)
-  variance = mtf.reduce_mean(mtf.square(centered), reduced_dim=dim)
-  return centered * mtf.rsqrt(variance + epsilon) * g + b
+  return fused.standardize(x, dim, epsilon) * g + b

@@ -15,6 +15,7 @@ import mesh_tensorflow as mtf
 import numpy as np
 import tensorflow.compat.v1 as tf
 
+from mtf_mods.layers import fused
 from mtf_mods.layers import layer_norm
 from mtf_mods.layers.sublayers import registry
 
@@ -67,9 +68,10 @@ def sublayer_rms_norm(x, layer_stack, context, epsilon=EPSILON,
                              dtype=context.variable_dtype)
   statistic_channels = int(math.ceil(
       model_dim.size * percentage_of_channels / 100.0))
-  sample = x
-  if statistic_channels < model_dim.size:
-    sample = mtf.slice(x, 0, statistic_channels, model_dim.name)
+  if statistic_channels == model_dim.size:
+    return fused.rms_normalize(
+        x, x.shape.get_dim_by_name(model_dim.name), epsilon) * scale
+  sample = mtf.slice(x, 0, statistic_channels, model_dim.name)
   mean_square = mtf.reduce_mean(
       mtf.square(sample), reduced_dim=sample.shape.get_dim_by_name(
           model_dim.name))

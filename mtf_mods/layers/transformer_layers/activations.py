@@ -18,6 +18,8 @@ import math
 import mesh_tensorflow as mtf
 import numpy as np
 
+from mtf_mods.layers import fused
+
 ACTIVATIONS = {}        # name -> function of an mtf.Tensor
 NUMPY_REFERENCES = {}   # name -> the same equation on numpy arrays
 
@@ -49,7 +51,7 @@ def _np_sigmoid(x):
 @register("relu", numpy_reference=lambda x: np.maximum(x, 0.0))
 def relu(x):
   """ReLU (Nair & Hinton 2010): max(0, x)."""
-  return mtf.relu(x)
+  return fused.relu(x)
 
 
 @register("linear", numpy_reference=lambda x: x)

@@ -22,6 +22,7 @@ from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import fused
 from mtf_mods.layers.dense import dense
 
 RELATIVE_ATTENTION_TYPES = (None, "shared_bias", "bias")
@@ -83,7 +84,7 @@ def attend(q, k, v, memory_length, biases, key_dim, dropout_rate, context):
   own = [d for d in q.shape.dims if d not in k.shape.dims]
   logits = add_biases(mtf.einsum([q, k], output_shape=mtf.Shape(
       shared + own + [memory_length])), biases)
-  weights = mtf.softmax(logits, memory_length)
+  weights = fused.softmax(logits, memory_length)
   if context.train and dropout_rate > 0.0:
     weights = mtf.dropout(
         weights, context.train, rate=dropout_rate,

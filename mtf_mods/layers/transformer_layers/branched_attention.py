@@ -40,6 +40,7 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import fused
 from mtf_mods.layers.transformer_layers import attention
 from mtf_mods.layers.transformer_layers import feed_forward
 
@@ -74,7 +75,7 @@ class _Branches:
         dtype=context.variable_dtype)
     if not self.constrain_branch_weights:
       return weight
-    weight = mtf.relu(weight)
+    weight = fused.relu(weight)
     return weight / (mtf.reduce_sum(weight, reduced_dim=self.heads_dim)
                      + 1e-9)
 

@@ -73,6 +73,7 @@ from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import fused
 from mtf_mods.layers import layer_norm
 from mtf_mods.layers.dense import dense
 from mtf_mods.layers.transformer_layers import attention
@@ -217,9 +218,9 @@ class EvolvedEncoderConvolution(transformer.TransformerLayer):
     hidden_dim = mtf.Dimension(dimensions.CONV_CHANNELS, 4 * model_dim.size)
     branch_dim = mtf.Dimension(dimensions.CONV_CHANNELS, half)
     mask = _input_mask(context)
-    left = mtf.relu(dense(x, [hidden_dim], [model_dim], context, "conv1x1"))
+    left = fused.relu(dense(x, [hidden_dim], [model_dim], context, "conv1x1"))
     left = _dropout(context, left, self.dropout_rate)
-    right = mtf.relu(self.convolution(context, x * mask, branch_dim))
+    right = fused.relu(self.convolution(context, x * mask, branch_dim))
     right = _dropout(context, right, self.dropout_rate)
     h = left + mtf.pad(right, [0, hidden_dim.size - half],
                        dimensions.CONV_CHANNELS)
@@ -329,7 +330,7 @@ class EvolvedDecoderConvolution(transformer.TransformerLayer):
       return separable_convolution(context, h * mask, in_dim, out_dim,
                                    DECODER_WINDOWS[name], name,
                                    self.initializer_scale)
-    left = mtf.relu(convolve(x, model_dim, hidden_dim, "sep_conv11x1"))
+    left = fused.relu(convolve(x, model_dim, hidden_dim, "sep_conv11x1"))
     left = _dropout(context, left, self.dropout_rate)
     right = convolve(x, model_dim,
                      mtf.Dimension(dimensions.CONV_CHANNELS, half),

@@ -32,6 +32,7 @@ from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import fused
 from mtf_mods.layers.dense import dense
 from mtf_mods.layers.scalar import scalar_variable
 from mtf_mods.layers.transformer_layers import attention
@@ -155,7 +156,7 @@ class FixupFeedForward(transformer.TransformerLayer):
     hidden_dim = mtf.Dimension(dimensions.D_FF, self.hidden_size)
     stddev = fixup_stddev(model_dim.size, self.num_blocks,
                           FEED_FORWARD_LAYERS_PER_BRANCH)
-    h = mtf.relu(dense(x, [hidden_dim], [model_dim], context, "wi",
+    h = fused.relu(dense(x, [hidden_dim], [model_dim], context, "wi",
                        initializer=truncated_normal(stddev)))
     if context.train and self.dropout_rate > 0.0:
       h = mtf.dropout(h, context.train, rate=self.dropout_rate,

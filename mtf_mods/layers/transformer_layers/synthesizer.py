@@ -49,6 +49,7 @@ import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import fused
 from mtf_mods.layers.dense import dense
 from mtf_mods.layers.scalar import scalar_variable
 from mtf_mods.layers.transformer_layers import attention
@@ -161,7 +162,7 @@ class Synthesizer(attention.MultiHeadSelfAttention):
         pi = self.table(context, "kernel", [self.kv_dim], memory_length,
                         tf.truncated_normal_initializer(
                             stddev=self.key_value_size ** -0.5))
-      return mtf.einsum([mtf.relu(q), pi], logits_shape)
+      return mtf.einsum([fused.relu(q), pi], logits_shape)
     if self.synthesis == "random":
       length = mtf.Dimension(context.length_dim.name, self.max_length)
       r = self.table(context, "R", [length, self.heads_dim], memory_length,
@@ -202,7 +203,7 @@ def query_rows(context, table, length):
 def attend_logits(logits, v, memory_length, output_shape, dropout_rate,
                   context):
   """softmax(logits) v over memory_length, with attend's dropout."""
-  weights = mtf.softmax(logits, memory_length)
+  weights = fused.softmax(logits, memory_length)
   if context.train and dropout_rate > 0.0:
     weights = mtf.dropout(
         weights, context.train, rate=dropout_rate,

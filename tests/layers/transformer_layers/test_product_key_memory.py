@@ -261,8 +261,9 @@ def test_parameter_count_at_small_and_paper_sizes():
 
 def hand_forward_flops(tokens, d_model, key_size, n_keys, n_heads, knn):
   """Einsums of one call, 2 FLOPs per multiply-add: query projection, the
-  query norm's two products, sub-key scores, weighted sum of knn rows."""
-  return 2 * tokens * n_heads * (d_model * key_size + 2 * key_size
+  query norm's gain (its standardization is one fused op, not an einsum),
+  sub-key scores, weighted sum of knn rows."""
+  return 2 * tokens * n_heads * (d_model * key_size + key_size
                                  + n_keys * key_size + knn * d_model)
 
 
@@ -276,8 +277,10 @@ def test_flop_count_is_algorithmic_and_mtfs_is_not():
   theirs = count(build_graph(memory_layers.ProductKeyValueMemory(**sizes),
                              8, 3))
   # mtf.gather's one-hot einsums: over the n_keys^2 slots (values) and the
-  # knn^2 candidates (their slots)
-  assert theirs == ours + 2 * tokens * 2 * 5 * (slots * 8 + 5 ** 2)
+  # knn^2 candidates (their slots); and the product of mtf's layer norm
+  # (x - mean) * rsqrt(var + eps), one op of the kit's fused standardization
+  assert theirs == ours + 2 * tokens * 2 * 5 * (slots * 8 + 5 ** 2) + (
+      2 * tokens * 2 * 8)
   # no tensor of the training graph has both a position and the slots
   graph = build_graph(pkm.ProductKeyMemory(**sizes), 8, 3, mode="train",
                       gradients=True)
