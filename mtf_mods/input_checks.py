@@ -5,7 +5,9 @@ its layout rule names (`heads:model` splits "heads" over "model") and stops
 deep inside training when the axis's size does not divide the dimension's.
 The check builds the configured model's training graph on the configured
 mesh and layout (as `model_graph.measure`, without TensorFlow variables) and
-names each such dimension and axis before anything runs.
+names each such dimension and axis before anything runs. It also refuses a
+layout that splits a dimension one of the kit's fused kernels reduces
+(`layers.fused`: d_model for the norms, the memory length for softmax).
 """
 import math
 
@@ -14,10 +16,12 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
 from mtf_mods import model_graph
+from mtf_mods.layers import fused
 
 
 class MeshMismatch(ValueError):
-  """A mesh axis whose size does not divide a dimension split over it."""
+  """A mesh axis whose size does not divide a dimension split over it, or
+  a layout that splits a dimension a fused kernel reduces."""
 
 
 def misfits(graph, mesh_shape, layout_rules):
@@ -47,9 +51,10 @@ def split_sizes(graph, mesh_shape, layout_rules, axis_name):
 
 
 def check_mesh(gin_files, gin_params, vocab_size):
-  """Raises MeshMismatch if a mesh axis does not divide a dimension that
-  the layout splits over it (utils.run.mesh_shape and layout_rules as the
-  config binds them). A one-device mesh, or a TPU's (bound to a function of
+  """Raises MeshMismatch if the layout splits a dimension a fused kernel
+  reduces, or if a mesh axis does not divide a dimension that the layout
+  splits over it (utils.run.mesh_shape and layout_rules as the config binds
+  them). A one-device mesh, or a TPU's (bound to a function of
   the topology), is not checked."""
   with gin_config.parsed(gin_files, gin_params):
     mesh_shape = gin_config.query("utils.run.mesh_shape")
@@ -67,6 +72,14 @@ def check_mesh(gin_files, gin_params, vocab_size):
           vocab_size, model_graph.batch_size(),
           model_graph.sequence_lengths(), mesh_shape, layout_rules,
           gradients=False).graph
+  split = fused.split_reductions(graph, mesh_shape, layout_rules)
+  if split:
+    raise MeshMismatch(
+        "the layout rules split %s, which the fused kernels reduce; keep "
+        "%s unsplit, or set mtf_mods.fused_kernels.enabled = False" % (
+            ", ".join("%s over mesh axis %s" % item
+                      for item in sorted(split.items())),
+            " and ".join(sorted(split))))
   found = misfits(graph, mesh_shape, layout_rules)
   if not found:
     return

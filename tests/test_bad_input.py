@@ -311,3 +311,20 @@ def test_a_mesh_axis_that_divides_every_split_dimension_passes(mini_env):
   with pytest.raises(input_checks.MeshMismatch, match=r"model \(3\)"):
     input_checks.check_mesh(files, ["utils.run.mesh_shape = 'model:3'"],
                             VOCAB_SIZE)
+
+
+def test_a_layout_splitting_a_fused_reduction_is_refused(mini_env):
+  """d_model split over the model axis: the fused layer norm reduces it
+  (layers.fused); mtf's compositions lay out over it."""
+  files = gin_files.stage_gin_files(
+      variants.get("baseline"), scales.get("tiny"), "pretrain",
+      "mini_span_corruption", "kit")
+  split = ["MIXTURE_NAME = 'mini_span_corruption'",
+           "utils.run.mesh_shape = 'model:2,batch:1'",
+           "utils.run.layout_rules = 'batch:batch,d_model:model'"]
+  with pytest.raises(input_checks.MeshMismatch,
+                     match="split d_model over mesh axis model, which the "
+                           "fused kernels reduce"):
+    input_checks.check_mesh(files, split, VOCAB_SIZE)
+  input_checks.check_mesh(
+      files, split + ["mtf_mods.fused_kernels.enabled = False"], VOCAB_SIZE)

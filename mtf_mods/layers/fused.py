@@ -33,19 +33,32 @@ class _ReducingOperation(mtf.SlicewiseOperation):
   def __init__(self, tf_fn, x, dim, name):
     super().__init__(tf_fn, [x], [x.shape], [x.dtype],
                      [d for d in x.shape.dims if d != dim], name=name)
-    self._reduced_dim = dim
+    self.reduced_dim = dim
 
   def lower(self, lowering):
     x = self.inputs[0]
     layout = lowering.mesh_impl(self).tensor_layout(x)
     mesh_axis = layout.tensor_axis_to_mesh_axis[
-        x.shape.dims.index(self._reduced_dim)]
+        x.shape.dims.index(self.reduced_dim)]
     if mesh_axis is not None:
       raise ValueError(
           "%s reduces dimension %s, which the layout rules split over mesh "
           "axis %d; keep it unsplit, or set mtf_mods.fused_kernels.enabled "
-          "= False" % (self.name, self._reduced_dim.name, mesh_axis))
+          "= False" % (self.name, self.reduced_dim.name, mesh_axis))
     super().lower(lowering)
+
+
+def split_reductions(graph, mesh_shape, layout_rules):
+  """{dimension name: mesh axis name} of the dimensions that the fused ops
+  of an mtf.Graph reduce and `layout_rules` split over a mesh axis."""
+  found = {}
+  for operation in graph.operations:
+    if isinstance(operation, _ReducingOperation):
+      axis = layout_rules.tensor_dimension_to_mesh_axis(
+          operation.reduced_dim, mesh_shape)
+      if axis is not None:
+        found[operation.reduced_dim.name] = mesh_shape.dims[axis].name
+  return found
 
 
 def relu(x, name="relu"):
