@@ -84,13 +84,21 @@ def attend(q, k, v, memory_length, biases, key_dim, dropout_rate, context):
   own = [d for d in q.shape.dims if d not in k.shape.dims]
   logits = add_biases(mtf.einsum([q, k], output_shape=mtf.Shape(
       shared + own + [memory_length])), biases)
+  return attend_logits(logits, v, memory_length,
+                       mtf.Shape(shared + own + [key_dim]), dropout_rate,
+                       context)
+
+
+def attend_logits(logits, v, memory_length, output_shape, dropout_rate,
+                  context):
+  """softmax(logits) v over `memory_length`, with dropout on the weights
+  while training (the Synthesizer's logits come from its own tables)."""
   weights = fused.softmax(logits, memory_length)
   if context.train and dropout_rate > 0.0:
     weights = mtf.dropout(
         weights, context.train, rate=dropout_rate,
         noise_shape=weights.shape - context.length_dim)
-  return mtf.einsum([weights, v], output_shape=mtf.Shape(
-      shared + own + [key_dim]))
+  return mtf.einsum([weights, v], output_shape=output_shape)
 
 
 class _Attention(transformer.TransformerLayer):

@@ -157,7 +157,7 @@ class FixupFeedForward(transformer.TransformerLayer):
     stddev = fixup_stddev(model_dim.size, self.num_blocks,
                           FEED_FORWARD_LAYERS_PER_BRANCH)
     h = fused.relu(dense(x, [hidden_dim], [model_dim], context, "wi",
-                       initializer=truncated_normal(stddev)))
+                         initializer=truncated_normal(stddev)))
     if context.train and self.dropout_rate > 0.0:
       h = mtf.dropout(h, context.train, rate=self.dropout_rate,
                       noise_shape=h.shape - context.length_dim)

@@ -124,9 +124,10 @@ class Synthesizer(attention.MultiHeadSelfAttention):
                         logits)
     logits = attention.add_biases(
         logits, self.biases(context, memory_position, memory_length))
-    o = attend_logits(logits, v, memory_length,
-                      mtf.Shape(batch_heads + queries + [self.kv_dim]),
-                      self.dropout_rate, context)
+    o = attention.attend_logits(
+        logits, v, memory_length,
+        mtf.Shape(batch_heads + queries + [self.kv_dim]), self.dropout_rate,
+        context)
     return self.output(context, o)
 
   def memory(self, context, x, memory_length):
@@ -199,13 +200,3 @@ def query_rows(context, table, length):
     return mtf.gather(table, context.position, length)
   return mtf.slice(table, 0, context.length_dim.size, length.name)
 
-
-def attend_logits(logits, v, memory_length, output_shape, dropout_rate,
-                  context):
-  """softmax(logits) v over memory_length, with attend's dropout."""
-  weights = fused.softmax(logits, memory_length)
-  if context.train and dropout_rate > 0.0:
-    weights = mtf.dropout(
-        weights, context.train, rate=dropout_rate,
-        noise_shape=weights.shape - context.length_dim)
-  return mtf.einsum([weights, v], output_shape=output_shape)
