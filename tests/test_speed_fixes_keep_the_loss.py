@@ -5,7 +5,7 @@ tolerance, with the fixes and with what they replaced.
 Before: a process with TensorFlow's oneDNN kernels off
 (TF_ENABLE_ONEDNN_OPTS=0, set before TensorFlow starts), mtf's one-hot
 embedding lookup (`mtf_mods.embedding_lookup.method = "one_hot"`) and mtf's
-compositions of ReLU, softmax and layer norm
+compositions of ReLU, softmax, layer norm and RMS norm
 (`mtf_mods.fused_kernels.enabled = False`). After: this process (mtf_mods
 turns oneDNN on) with the kit's gather lookup and fused kernels, from the
 same initial weights. The input pipeline without AutoGraph is checked
