@@ -64,8 +64,9 @@ kernel is Glorot uniform, as mtf's.
 Named dimensions: the channels inside a convolution layer (4d in the
 encoder, 2d in the decoder, and their d/2 branches before padding) are
 dimensions.CONV_CHANNELS, never split: mtf cannot pad along a split
-dimension; the encoder's d/2 output is d_model's first half before padding, as mtf's. The
-attention branches shard their heads over the model axis.
+dimension; the encoder's d/2 output is d_model's first half before
+padding, as mtf's. The attention branches shard their heads over the model
+axis.
 """
 import gin
 import mesh_tensorflow as mtf
