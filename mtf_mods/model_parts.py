@@ -3,8 +3,9 @@
 A Mesh TensorFlow Bitransformer is assembled from parts that gin chooses: the
 model and stack classes, the TransformerLayers of each stack, the sublayer
 functions a LayerStack runs around every layer and at its ends, the
-vocabulary embedding class and a stack's own loss function, if any. Each part names the Python module that defines
-it, which tells the kit's two implementations apart: the kit's models
+vocabulary embedding class and a stack's own loss function, if any. Each
+part names the Python module that defines it, which tells the kit's two
+implementations apart: the kit's models
 (gin/models/) are made of mtf_mods TransformerLayers, the authors' released
 configs (gin/reference/) of mesh_tensorflow's alone.
 """

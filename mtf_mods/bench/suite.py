@@ -14,9 +14,10 @@ variant row's `over_baseline` is its steps/s over the baseline's in this
 run (each variant is timed in its own rounds, so a change of machine load
 between them shows in the ratio; `peak_fraction`, against the matmul of the
 same rounds, allows for it; with `together`, every variant's step is timed
-in the same rounds, without peers, and the ratio holds under any load), and `paper_over_baseline` the same ratio in
-Table 1's Step/s, measured at the paper's scale and on its hardware (empty
-for a variant outside Table 1).
+in the same rounds, without peers, and the ratio holds under any load),
+and `paper_over_baseline` the same ratio in Table 1's Step/s, measured at
+the paper's scale and on its hardware (empty for a variant outside Table
+1).
 """
 import contextlib
 import dataclasses

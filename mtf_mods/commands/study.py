@@ -34,7 +34,8 @@ def parse(argv):
   parser.add_argument("--pretrain_steps", type=int, default=0,
                       help="override the scale's pre-training steps")
   parser.add_argument("--pretrain_until", default="final",
-                      help="final or early; ""early: every seed stops at the early-loss step "
+                      help="final or early; early: every seed stops at "
+                      "the early-loss step "
                       "(1/8 of pre-training; schedules still span the "
                       "whole run) and no downstream stage runs")
   parser.add_argument("--downstream_steps", type=int, default=0,

@@ -10,8 +10,8 @@ applications, generated from the same seeded world as the pretraining corpus.
                         trained from scratch with its own vocabulary
                         (`translation.py`)
 
-The first three share the pretraining vocabulary (`pretraining.mini_vocabulary`),
-because they fine-tune the pretrained model; the translation task gets a
+The first three share the pretraining vocabulary
+(`pretraining.mini_vocabulary`), because they fine-tune the pretrained model; the translation task gets a
 SentencePiece vocabulary trained on its own training text, as WMT gets its
 own. Preprocessors, postprocessors and metrics are t5's, as for the real
 tasks.
