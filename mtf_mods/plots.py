@@ -4,9 +4,10 @@ loss_curves.png: seed 0's held-out loss at every pre-training checkpoint,
 one line per variant and implementation. effects.png: each variant's
 difference from its implementation's baseline with its 95% interval, one
 panel per metric, the implementations side by side. metrics.png: one
-panel per Table 1 metric the study measured, a bar per variant (with its seed-to-seed standard deviation where
-there are several seeds) and the baseline's noise band (mean ± 2 standard
-deviations) or, with a single seed, its value as a line.
+panel per Table 1 metric the study measured, a bar per variant (with its
+seed-to-seed standard deviation where there are several seeds) and the
+baseline's noise band (mean ± 2 standard deviations) or, with a single
+seed, its value as a line.
 """
 import matplotlib
 

@@ -35,9 +35,9 @@ def parse(argv):
                       help="override the scale's pre-training steps")
   parser.add_argument("--pretrain_until", default="final",
                       help="final or early; early: every seed stops at "
-                      "the early-loss step "
-                      "(1/8 of pre-training; schedules still span the "
-                      "whole run) and no downstream stage runs")
+                      "the early-loss step (1/8 of pre-training; schedules "
+                      "still span the whole run) and no downstream stage "
+                      "runs")
   parser.add_argument("--downstream_steps", type=int, default=0,
                       help="override the fine-tuning and from-scratch steps")
   parser.add_argument("--stages", default="",

@@ -11,10 +11,10 @@ applications, generated from the same seeded world as the pretraining corpus.
                         (`translation.py`)
 
 The first three share the pretraining vocabulary
-(`pretraining.mini_vocabulary`), because they fine-tune the pretrained model; the translation task gets a
-SentencePiece vocabulary trained on its own training text, as WMT gets its
-own. Preprocessors, postprocessors and metrics are t5's, as for the real
-tasks.
+(`pretraining.mini_vocabulary`), because they fine-tune the pretrained
+model; the translation task gets a SentencePiece vocabulary trained on its
+own training text, as WMT gets its own. Preprocessors, postprocessors and
+metrics are t5's, as for the real tasks.
 
 Data is written on first use, as JSON lines, below `cache.cache_dir()`:
 
