@@ -4,12 +4,14 @@ tolerance, with the fixes and with what they replaced.
 
 Before: a process with TensorFlow's oneDNN kernels off
 (TF_ENABLE_ONEDNN_OPTS=0, set before TensorFlow starts), mtf's one-hot
-embedding lookup (`mtf_mods.embedding_lookup.method = "one_hot"`) and mtf's
+embedding lookup (`mtf_mods.embedding_lookup.method = "one_hot"`), mtf's
 compositions of ReLU, softmax, layer norm and RMS norm
-(`mtf_mods.fused_kernels.enabled = False`). After: this process (mtf_mods
-turns oneDNN on) with the kit's gather lookup and fused kernels, from the
-same initial weights. The input pipeline without AutoGraph is checked
-batch by batch (test_input_autograph.py)."""
+(`mtf_mods.fused_kernels.enabled = False`) and attention's q, k and v
+transposed inside each tf.einsum
+(`mtf_mods.attention_transposes.explicit = False`). After: this process
+(mtf_mods turns oneDNN on) with the kit's gather lookup, fused kernels and
+explicit transposes, from the same initial weights. The input pipeline
+without AutoGraph is checked batch by batch (test_input_autograph.py)."""
 import os
 import subprocess
 import sys
@@ -26,7 +28,8 @@ from mtf_mods import variants
 SCALE = scales.get("tiny")
 STEPS = 3
 BEFORE = ['mtf_mods.embedding_lookup.method = "one_hot"',
-          "mtf_mods.fused_kernels.enabled = False"]
+          "mtf_mods.fused_kernels.enabled = False",
+          "mtf_mods.attention_transposes.explicit = False"]
 FIRST_OF_EACH_FAMILY = [family.VARIANTS[0].name
                         for family in variants.FAMILIES if family.VARIANTS]
 

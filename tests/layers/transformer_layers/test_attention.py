@@ -106,6 +106,46 @@ def test_self_attention_with_relative_bias_matches_numpy(autoregressive):
   np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
 
 
+def attention_step(explicit):
+  """Lowers a causal self-attention layer's output and its weights'
+  gradients with `attention_transposes.explicit`; returns (the values, the
+  equations of every tf.einsum between two 4-d operands)."""
+  x = np.random.default_rng(5).normal(size=(2, 6, 8)).astype(np.float32)
+  layer = attention.MultiHeadSelfAttention(num_heads=2, key_value_size=4)
+  graphs = []
+
+  def build(context, x):
+    graphs.append(tf.get_default_graph())
+    y = layer.call(context, x)
+    weights = [v.outputs[0] for v in context.mesh.graph.trainable_variables]
+    gradients = mtf.gradients([mtf.reduce_sum(mtf.square(y))], weights)
+    return mtf.stack([mtf.reduce_sum(mtf.abs(t)) for t in [y] + gradients],
+                     "terms")
+
+  with gin_config.parsed([], ["mtf_mods.attention_transposes.explicit = %s"
+                              % explicit]):
+    values, _ = run(build, x, random_weights(0), autoregressive=True)
+  equations = [op.get_attr("equation").decode()
+               for op in graphs[0].get_operations() if op.type == "Einsum"]
+  return values, [e for e in equations
+                  if [len(t) for t in e.replace("->", ",").split(",")]
+                  == [4, 4, 4]]
+
+
+def test_attention_products_are_batched_over_leading_batch_and_heads():
+  """With the explicit transposes, each product of q, k, v, the weights
+  and their gradients has the batch and heads dims first in both operands
+  and the output (a plain batched matmul); without them, tf.einsum
+  transposes inside; the values are the same."""
+  values, products = attention_step(explicit=True)
+  old_values, old_products = attention_step(explicit=False)
+  leading = lambda e: {t[:2] for t in e.replace("->", ",").split(",")}
+  assert len(products) == len(old_products) == 6
+  assert all(len(leading(e)) == 1 for e in products), products
+  assert any(len(leading(e)) > 1 for e in old_products), old_products
+  np.testing.assert_allclose(values, old_values, rtol=1e-5)
+
+
 def two_layers(layer):
   """Two of `layer`, one after the other, as in a stack of two layers."""
   def build(context, x):
