@@ -23,6 +23,7 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods.layers import dimensions
 from mtf_mods.layers import fused
+from mtf_mods.layers import gather
 from mtf_mods.layers.dense import dense
 
 RELATIVE_ATTENTION_TYPES = (None, "shared_bias", "bias")
@@ -239,13 +240,32 @@ class MultiHeadSelfAttention(_Attention):
       biases.append(visibility_bias(
           mtf.equal(sequence_id, memory_sequence_id), dtype))
     if self.relative_attention is not None:
-      buckets = relative_position_bucket(
-          memory_position - context.position,
-          bidirectional=not context.model.fully_autoregressive,
-          num_buckets=self.num_buckets, max_distance=self.max_distance)
-      table = self.relative_bias_table(context)
-      biases.append(mtf.gather(table, buckets, table.shape.dims[-1]))
+      biases.append(self.relative_bias(context, memory_position))
     return biases
+
+  def relative_bias(self, context, memory_position):
+    """The table's entry for each head and relative-position bucket, laid
+    out [heads, length, memory] as the logits are.
+
+    A gather (its gradient a scatter-add), not mtf.gather's one-hot
+    product. With "shared_bias" the layers of a stack that see the same
+    positions (all but those after a Funnel pooling) look up one table with
+    the same buckets, so they share one lookup."""
+    table = self.relative_bias_table(context)
+    key = ("mtf_mods.relative_position_bias", tuple(table.shape.dims),
+           context.position, tuple(memory_position.shape.dims))
+    if self.relative_attention == "shared_bias" and key in context.cache:
+      return context.cache[key]
+    buckets = relative_position_bucket(
+        memory_position - context.position,
+        bidirectional=not context.model.fully_autoregressive,
+        num_buckets=self.num_buckets, max_distance=self.max_distance)
+    bucket_dim = table.shape.dims[-1]
+    bias = with_leading(gather.gather(table, buckets, bucket_dim),
+                        table.shape.dims[:-1])
+    if self.relative_attention == "shared_bias":
+      context.cache[key] = bias
+    return bias
 
   def relative_bias_table(self, context):
     """[heads, buckets] table; with "shared_bias" created once per stack.

@@ -14,6 +14,7 @@ import tensorflow.compat.v1 as tf
 from mtf_mods import gin_config
 from mtf_mods import lowering
 from mtf_mods.layers import dimensions
+from mtf_mods.layers import gather
 from mtf_mods.layers.transformer_layers import attention
 from mtf_test_utils import parameter_count, random_weights, run_layer
 from mtf_test_utils import variable
@@ -163,6 +164,30 @@ def test_shared_bias_is_one_table_for_all_layers():
   tables = [name for name in values if "relative_attention_bias" in name]
   kernels = [name for name in values if name.endswith("q/kernel")]
   assert len(tables) == 1 and len(kernels) == 2
+
+
+@pytest.mark.parametrize("relative_attention,lookups",
+                         [("shared_bias", 1), ("bias", 2)])
+def test_layers_sharing_the_table_share_one_lookup(relative_attention,
+                                                   lookups):
+  """Two layers over the same positions gather the shared table's bias
+  once (each its own table: twice), by a gather, not a one-hot product."""
+  layer = attention.MultiHeadSelfAttention(
+      num_heads=2, key_value_size=4, relative_attention=relative_attention)
+  graphs = []
+
+  def build(context, x):
+    graphs.append(context.mesh.graph)
+    return two_layers(layer)(context, x)
+
+  run(build, np.ones((1, 3, 8), np.float32), random_weights(0))
+  gathers = [op for op in graphs[0].operations
+             if isinstance(op, gather.GatherOperation)]
+  assert len(gathers) == lookups
+  assert not any(isinstance(op, mtf.EinsumOperation)
+                 and any("relative_attention_bias" in t.name
+                         for t in op.inputs)
+                 for op in graphs[0].operations)
 
 
 def test_enc_dec_attention_matches_numpy():
