@@ -99,8 +99,8 @@ def attend(q, k, v, memory_length, biases, key_dim, dropout_rate, context):
   q, k and v out as [batch, length, heads, d_kv]; tf.einsum would
   transpose them inside each of the six products of the forward and
   backward pass, which on a 2-core Xeon took longer than one explicit
-  transpose of each operand and of the output (about 5% of the cpu
-  scale's baseline step; `attention_transposes`).
+  transpose of each operand and of the output (5-14% of the cpu scale's
+  baseline step; `attention_transposes`).
   """
   shared = [d for d in q.shape.dims if d in k.shape.dims and d != key_dim]
   own = [d for d in q.shape.dims if d not in k.shape.dims]
