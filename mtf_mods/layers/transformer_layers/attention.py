@@ -252,20 +252,26 @@ class MultiHeadSelfAttention(_Attention):
     positions (all but those after a Funnel pooling) look up one table with
     the same buckets, so they share one lookup."""
     table = self.relative_bias_table(context)
-    key = ("mtf_mods.relative_position_bias", tuple(table.shape.dims),
-           context.position, tuple(memory_position.shape.dims))
-    if self.relative_attention == "shared_bias" and key in context.cache:
-      return context.cache[key]
-    buckets = relative_position_bucket(
-        memory_position - context.position,
-        bidirectional=not context.model.fully_autoregressive,
-        num_buckets=self.num_buckets, max_distance=self.max_distance)
-    bucket_dim = table.shape.dims[-1]
-    bias = with_leading(gather.gather(table, buckets, bucket_dim),
-                        table.shape.dims[:-1])
-    if self.relative_attention == "shared_bias":
-      context.cache[key] = bias
-    return bias
+
+    def look_up():
+      buckets = relative_position_bucket(
+          memory_position - context.position,
+          bidirectional=not context.model.fully_autoregressive,
+          num_buckets=self.num_buckets, max_distance=self.max_distance)
+      return with_leading(gather.gather(table, buckets, table.shape.dims[-1]),
+                          table.shape.dims[:-1])
+    return self.once_per_stack(
+        context, ("mtf_mods.relative_position_bias", tuple(table.shape.dims),
+                  context.position, tuple(memory_position.shape.dims)),
+        look_up)
+
+  def once_per_stack(self, context, key, make):
+    """make(); with "shared_bias", the stack's one result of it for `key`."""
+    if self.relative_attention != "shared_bias":
+      return make()
+    if key not in context.cache:
+      context.cache[key] = make()
+    return context.cache[key]
 
   def relative_bias_table(self, context):
     """[heads, buckets] table; with "shared_bias" created once per stack.
@@ -275,16 +281,12 @@ class MultiHeadSelfAttention(_Attention):
     std for the paper's 12 heads and 32 buckets."""
     shape = mtf.Shape(context.model.ensemble_dims + [
         self.heads_dim, mtf.Dimension(dimensions.BUCKETS, self.num_buckets)])
-    key = ("mtf_mods.relative_attention_bias", tuple(shape.dims))
-    if self.relative_attention == "shared_bias" and key in context.cache:
-      return context.cache[key]
-    table = mtf.get_variable(
-        context.mesh, "relative_attention_bias", shape,
-        initializer=tf.glorot_uniform_initializer(),
-        dtype=context.variable_dtype)
-    if self.relative_attention == "shared_bias":
-      context.cache[key] = table
-    return table
+    return self.once_per_stack(
+        context, ("mtf_mods.relative_attention_bias", tuple(shape.dims)),
+        lambda: mtf.get_variable(
+            context.mesh, "relative_attention_bias", shape,
+            initializer=tf.glorot_uniform_initializer(),
+            dtype=context.variable_dtype))
 
 
 @gin.configurable(module="mtf_mods")

@@ -107,6 +107,11 @@ def test_self_attention_with_relative_bias_matches_numpy(autoregressive):
   np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
 
 
+def terms(equation):
+  """The operands' and the output's labels of an einsum equation."""
+  return equation.replace("->", ",").split(",")
+
+
 def attention_step(explicit):
   """Lowers a causal self-attention layer's output and its weights'
   gradients with `attention_transposes.explicit`; returns (the values, the
@@ -129,8 +134,7 @@ def attention_step(explicit):
   equations = [op.get_attr("equation").decode()
                for op in graphs[0].get_operations() if op.type == "Einsum"]
   return values, [e for e in equations
-                  if [len(t) for t in e.replace("->", ",").split(",")]
-                  == [4, 4, 4]]
+                  if [len(t) for t in terms(e)] == [4, 4, 4]]
 
 
 def test_attention_products_are_batched_over_leading_batch_and_heads():
@@ -140,7 +144,7 @@ def test_attention_products_are_batched_over_leading_batch_and_heads():
   transposes inside; the values are the same."""
   values, products = attention_step(explicit=True)
   old_values, old_products = attention_step(explicit=False)
-  leading = lambda e: {t[:2] for t in e.replace("->", ",").split(",")}
+  leading = lambda e: {t[:2] for t in terms(e)}
   assert len(products) == len(old_products) == 6
   assert all(len(leading(e)) == 1 for e in products), products
   assert any(len(leading(e)) > 1 for e in old_products), old_products
