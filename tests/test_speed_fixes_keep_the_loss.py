@@ -5,8 +5,8 @@ tolerance, with the fixes and with what they replaced.
 Before: a process with TensorFlow's oneDNN kernels off
 (TF_ENABLE_ONEDNN_OPTS=0, set before TensorFlow starts), mtf's one-hot
 embedding lookup (`mtf_mods.embedding_lookup.method = "one_hot"`), mtf's
-compositions of ReLU, softmax, layer norm and RMS norm
-(`mtf_mods.fused_kernels.enabled = False`) and attention's q, k and v
+compositions of the feed-forward's activations, softmax, layer norm and RMS
+norm (`mtf_mods.fused_kernels.enabled = False`) and attention's q, k and v
 transposed inside each tf.einsum
 (`mtf_mods.attention_transposes.explicit = False`). After: this process
 (mtf_mods turns oneDNN on) with the kit's gather lookup, fused kernels and

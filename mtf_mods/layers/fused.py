@@ -5,10 +5,11 @@ softmax from a max, two exps, a sum and a log; layer and RMS norms from
 means, squares and a reciprocal square root, each op with gradient ops of
 its own. On a CPU every op reads and writes its whole tensor, and those
 passes cost more than the arithmetic. Here ReLU and softmax are TensorFlow's
-fused kernels (Relu and ReluGrad; Softmax), and each normalization is one
-function with its gradient in closed form, a few TensorFlow ops; each is one
-mtf operation, applied slice by slice. The values are the same equations to
-float rounding.
+fused kernels (Relu and ReluGrad; Softmax), `elementwise` applies any
+TensorFlow function with its TensorFlow gradient (the feed-forward's
+activations), and each normalization is one function with its gradient in
+closed form, a few TensorFlow ops; each is one mtf operation, applied slice
+by slice. The values are the same equations to float rounding.
 
 The reduced dimension of `softmax` and of the normalizations must not be
 split over the mesh (lowering refuses such a layout); the kit's layouts
@@ -61,11 +62,18 @@ def split_reductions(graph, mesh_shape, layout_rules):
   return found
 
 
+def elementwise(x, kernel, composition, name):
+  """kernel(t) on each slice t of x, differentiated by TensorFlow (its
+  registered gradient kernel or its tf.custom_gradient); with fused kernels
+  off, composition(x): the same equation in mtf's ops."""
+  if not fused_kernels():
+    return composition(x)
+  return mtf.cwise(kernel, [x], name=name)
+
+
 def relu(x, name="relu"):
   """max(0, x); its gradient is TensorFlow's ReluGrad (dy where x > 0)."""
-  if not fused_kernels():
-    return mtf.relu(x, name=name)
-  return mtf.cwise(tf.nn.relu, [x], name=name)
+  return elementwise(x, tf.nn.relu, mtf.relu, name)
 
 
 def softmax(x, dim, name="softmax"):
