@@ -111,12 +111,17 @@ class Synthesizer(attention.MultiHeadSelfAttention):
                                   context.length_dim.size)
     q = self.query(context, x) if self.uses_query else None
     memory, memory_position = self.memory(context, x, memory_length)
-    v = memory[-1]
-    # As attend orders them: batch and heads first, then the queries.
-    batch_heads = [d for d in v.shape.dims
+    # As attend orders them: batch and heads first, then the queries; with
+    # attention_transposes, q, k and v are transposed so once each.
+    batch_heads = [d for d in memory[-1].shape.dims
                    if d not in (memory_length, self.kv_dim)]
     queries = [d for d in x.shape.dims
                if d not in batch_heads + [context.model.model_dim]]
+    explicit = attention.attention_transposes()
+    if explicit:
+      memory = [attention.with_leading(m, batch_heads) for m in memory]
+      q = None if q is None else attention.with_leading(q, batch_heads)
+    v = memory[-1]
     logits_shape = mtf.Shape(batch_heads + queries + [memory_length])
     logits = self.synthetic_logits(context, q, logits_shape)
     if self.dot_product:
@@ -128,6 +133,8 @@ class Synthesizer(attention.MultiHeadSelfAttention):
         logits, v, memory_length,
         mtf.Shape(batch_heads + queries + [self.kv_dim]), self.dropout_rate,
         context)
+    if explicit:
+      o = attention.with_leading(o, x.shape.dims)
     return self.output(context, o)
 
   def memory(self, context, x, memory_length):

@@ -112,12 +112,11 @@ def terms(equation):
   return equation.replace("->", ",").split(",")
 
 
-def attention_step(explicit):
+def attention_step(layer, explicit):
   """Lowers a causal self-attention layer's output and its weights'
   gradients with `attention_transposes.explicit`; returns (the values, the
   equations of every tf.einsum between two 4-d operands)."""
   x = np.random.default_rng(5).normal(size=(2, 6, 8)).astype(np.float32)
-  layer = attention.MultiHeadSelfAttention(num_heads=2, key_value_size=4)
   graphs = []
 
   def build(context, x):
@@ -137,18 +136,23 @@ def attention_step(explicit):
                   if [len(t) for t in terms(e)] == [4, 4, 4]]
 
 
-def test_attention_products_are_batched_over_leading_batch_and_heads():
+def assert_products_are_batched_over_leading_batch_and_heads(layer):
   """With the explicit transposes, each product of q, k, v, the weights
   and their gradients has the batch and heads dims first in both operands
   and the output (a plain batched matmul); without them, tf.einsum
   transposes inside; the values are the same."""
-  values, products = attention_step(explicit=True)
-  old_values, old_products = attention_step(explicit=False)
+  values, products = attention_step(layer, explicit=True)
+  old_values, old_products = attention_step(layer, explicit=False)
   leading = lambda e: {t[:2] for t in terms(e)}
   assert len(products) == len(old_products) == 6
   assert all(len(leading(e)) == 1 for e in products), products
   assert any(len(leading(e)) > 1 for e in old_products), old_products
   np.testing.assert_allclose(values, old_values, rtol=1e-5)
+
+
+def test_attention_products_are_batched_over_leading_batch_and_heads():
+  assert_products_are_batched_over_leading_batch_and_heads(
+      attention.MultiHeadSelfAttention(num_heads=2, key_value_size=4))
 
 
 def two_layers(layer):

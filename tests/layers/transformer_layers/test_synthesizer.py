@@ -21,7 +21,9 @@ import tensorflow.compat.v1 as tf
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import synthesizer
 from mtf_test_utils import parameter_count, random_weights, run_layer
-from test_attention import numpy_bucket, softmax, two_layers
+from test_attention import (
+    assert_products_are_batched_over_leading_batch_and_heads,
+    numpy_bucket, softmax, two_layers)
 
 MODES = synthesizer.SYNTHESIZE_MODES
 LENGTH, D_MODEL, HEADS, D_KV = 5, 8, 2, 4
@@ -93,6 +95,13 @@ def layer(mode, max_length=MAX_LENGTH, key_value_size=D_KV):
 
 
 DIRECTIONS = {"encoder": False, "decoder": True}  # autoregressive
+
+
+@pytest.mark.parametrize("mode", ["dense_plus", "random_plus"])
+def test_products_are_batched_over_leading_batch_and_heads(mode):
+  """As attention's (`attention_transposes`): q, k and v transposed once
+  each, not inside every product."""
+  assert_products_are_batched_over_leading_batch_and_heads(layer(mode))
 
 
 @pytest.fixture(scope="module", params=MODES)
