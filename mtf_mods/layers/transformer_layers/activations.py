@@ -7,13 +7,14 @@ as the gate activations of the GLU family (feed_forward.FeedForward, gated).
 
 Each activation is one function of an mtf.Tensor, registered under the name
 gin uses (`mtf_mods.FeedForward.activation = "swish"`) together with the same
-equation in numpy, which the tests use as its reference. Each runs as one
-TensorFlow function per slice (`fused.elementwise`): TensorFlow's kernel
-and gradient kernel where it has one (Relu, Elu, Selu, Sigmoid, Softplus),
-else a few TensorFlow ops with the gradient in closed form (GeLU, Swish),
-where mtf's composition of the same equation differentiates op by op, a
-pass over the feed-forward's hidden tensor each. With fused kernels off
-(`mtf_mods.fused_kernels.enabled = False`) each is that mtf composition.
+equation in numpy, which the tests use as its reference. Each but the
+identity runs as one TensorFlow function per slice (`fused.elementwise`):
+TensorFlow's kernel and gradient kernel where it has one (Relu, Elu, Selu,
+Sigmoid, Softplus), else a few TensorFlow ops with the gradient in closed
+form (GeLU, Swish), where mtf's composition of the same equation
+differentiates op by op, a pass over the feed-forward's hidden tensor
+each. With fused kernels off (`mtf_mods.fused_kernels.enabled = False`)
+each is that mtf composition.
 To add one:
 
     @register("my_act", numpy_reference=lambda x: ...)  # numpy equation
