@@ -12,7 +12,9 @@ the forward multiply-adds; Table 1's Ops are those forward multiply-adds
 einsum of a one-hot with the table, so lookups count, vocab x d_model
 multiply-adds per token (tests/test_model_graph.py); the kit's lookup is a
 gather (layers/vocabulary/lookup.py) counted the same way, unless
-`lookups_as_one_hot=False` (the bench: what runs). So does the product of
+`lookups_as_one_hot=False` (the bench: what runs). A depthwise convolution
+(layers/depthwise_convolution.py) counts as the einsum of mtf's window it
+replaces, K multiply-adds per input value each way. So does the product of
 two tensors (a GLU gate, a Rezero scale: 2 FLOPs per element); other
 elementwise operations, softmaxes and the optimizer update do not. For the
 paper's models the matrix products are well over 99% of the count.
@@ -32,6 +34,7 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import gin_config
+from mtf_mods.layers import depthwise_convolution
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import clusters
 from mtf_mods.layers.vocabulary import lookup
@@ -126,6 +129,8 @@ def count_flops(training_graph, lookups_as_one_hot=True):
   for op in training_graph.graph.operations:
     if lookups_as_one_hot and isinstance(op, lookup.ONE_HOT_COUNTED):
       total += op.one_hot_flops()
+    elif isinstance(op, depthwise_convolution.COUNTED):
+      total += op.flops()
     elif isinstance(op, mtf.EinsumOperation):
       dims = set()
       for tensor in list(op.inputs) + list(op.outputs):

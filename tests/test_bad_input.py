@@ -328,3 +328,20 @@ def test_a_layout_splitting_a_fused_reduction_is_refused(mini_env):
     input_checks.check_mesh(files, split, VOCAB_SIZE)
   input_checks.check_mesh(
       files, split + ["mtf_mods.fused_kernels.enabled = False"], VOCAB_SIZE)
+
+
+def test_a_layout_splitting_the_lightweight_convolutions_length_is_refused(
+    mini_env):
+  """The lightweight convolution runs as one depthwise convolution along
+  the length (layers.depthwise_convolution), which each device must hold
+  whole."""
+  files = gin_files.stage_gin_files(
+      variants.get("lightweight_convolution"), scales.get("tiny"),
+      "pretrain", "mini_span_corruption", "kit")
+  with pytest.raises(input_checks.MeshMismatch,
+                     match="split length over mesh axis model, which the "
+                           "fused kernels reduce"):
+    input_checks.check_mesh(files, [
+        "MIXTURE_NAME = 'mini_span_corruption'",
+        "utils.run.mesh_shape = 'model:2,batch:1'",
+        "utils.run.layout_rules = 'batch:batch,length:model'"], VOCAB_SIZE)

@@ -24,19 +24,18 @@ import tensorflow.compat.v1 as tf
 
 @gin.configurable(module="mtf_mods")
 def fused_kernels(enabled=True):
-  """True: the functions below lower to fused kernels; False: to mtf's ops."""
+  """True: the functions below, and the lightweight convolution
+  (layers/depthwise_convolution.py), lower to fused kernels; False: to
+  mtf's ops."""
   return enabled
 
 
-class _ReducingOperation(mtf.SlicewiseOperation):
-  """tf_fn on each slice of x, reducing `dim`, which must not be split."""
+class ReducesOneDimension:
+  """A fused operation that reduces `reduced_dim` of its first input,
+  which each device must hold whole."""
+  reduced_dim = None
 
-  def __init__(self, tf_fn, x, dim, name):
-    super().__init__(tf_fn, [x], [x.shape], [x.dtype],
-                     [d for d in x.shape.dims if d != dim], name=name)
-    self.reduced_dim = dim
-
-  def lower(self, lowering):
+  def check_unsplit(self, lowering):
     x = self.inputs[0]
     layout = lowering.mesh_impl(self).tensor_layout(x)
     mesh_axis = layout.tensor_axis_to_mesh_axis[
@@ -46,6 +45,18 @@ class _ReducingOperation(mtf.SlicewiseOperation):
           "%s reduces dimension %s, which the layout rules split over mesh "
           "axis %d; keep it unsplit, or set mtf_mods.fused_kernels.enabled "
           "= False" % (self.name, self.reduced_dim.name, mesh_axis))
+
+
+class _ReducingOperation(ReducesOneDimension, mtf.SlicewiseOperation):
+  """tf_fn on each slice of x, reducing `dim`, which must not be split."""
+
+  def __init__(self, tf_fn, x, dim, name):
+    super().__init__(tf_fn, [x], [x.shape], [x.dtype],
+                     [d for d in x.shape.dims if d != dim], name=name)
+    self.reduced_dim = dim
+
+  def lower(self, lowering):
+    self.check_unsplit(lowering)
     super().lower(lowering)
 
 
@@ -54,7 +65,7 @@ def split_reductions(graph, mesh_shape, layout_rules):
   of an mtf.Graph reduce and `layout_rules` split over a mesh axis."""
   found = {}
   for operation in graph.operations:
-    if isinstance(operation, _ReducingOperation):
+    if isinstance(operation, ReducesOneDimension):
       axis = layout_rules.tensor_dimension_to_mesh_axis(
           operation.reduced_dim, mesh_shape)
       if axis is not None:

@@ -48,6 +48,7 @@ import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
+from mtf_mods.layers import depthwise_convolution
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.dense import dense
 
@@ -103,8 +104,8 @@ class LocalConvolution(transformer.TransformerLayer):
                              "glu_gate", use_bias=True)))
     filters = mtf.softmax(
         self.filter_logits(context, g, channel_dims, width_dim), width_dim)
-    window = self.window(context, g * self.input_mask(context), width_dim)
-    o = mtf.einsum([window, filters], output_shape=g.shape)
+    o = self.convolve(context, g * self.input_mask(context), filters,
+                      width_dim)
     o += mtf.get_variable(
         x.mesh, "depthwise_bias",
         mtf.Shape(context.model.ensemble_dims + channel_dims),
@@ -131,6 +132,18 @@ class LocalConvolution(transformer.TransformerLayer):
     return dense(q, [heads_dim, width_dim], [inner_dim], context, "filter",
                  use_bias=True,
                  stddev=(self.width * model_dim.size) ** -0.5)
+
+  def convolve(self, context, g, filters, width_dim):
+    """o_t = sum_i a_t[:, i] g_{t + min_relative_pos + i}: for learned
+    filters, one depthwise convolution where `layers.depthwise_convolution`
+    serves (fused kernels on, not decoding); else mtf's way, a product of
+    the filters with the window of K shifted copies of g."""
+    if (self.kind == "lightweight"
+        and depthwise_convolution.serves(context, g, filters)):
+      return depthwise_convolution.convolve(
+          g, filters, context.length_dim, self.min_relative_pos)
+    window = self.window(context, g, width_dim)
+    return mtf.einsum([window, filters], output_shape=g.shape)
 
   def input_mask(self, context):
     """1 where the input id is not 0 (padding, the decoder's start)."""

@@ -73,6 +73,7 @@ import mesh_tensorflow as mtf
 from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
+from mtf_mods.layers import depthwise_convolution
 from mtf_mods.layers import dimensions
 from mtf_mods.layers import fused
 from mtf_mods.layers import layer_norm
@@ -151,6 +152,18 @@ def _width_dim(window):
   return mtf.Dimension(dimensions.CONV_WIDTH, high - low + 1)
 
 
+def _depthwise(context, x, kernel, width_dim, min_relative_pos):
+  """sum_i k_i * x_{t+p+i}: one depthwise convolution where
+  `layers.depthwise_convolution` serves (fused kernels on, not decoding);
+  else a product of k with the window of K shifted copies of x."""
+  if depthwise_convolution.serves(context, x, kernel):
+    return depthwise_convolution.convolve(x, kernel, context.length_dim,
+                                          min_relative_pos)
+  windowed = _window(context, x, width_dim, min_relative_pos)
+  return mtf.einsum([windowed, kernel],
+                    output_shape=windowed.shape - width_dim)
+
+
 def separable_convolution(context, x, in_dim, out_dim, window, name,
                           initializer_scale=1.0):
   """(sum_i k_i * x_{t+p+i} + e) P + f over the window (p, p + K - 1)."""
@@ -167,9 +180,7 @@ def separable_convolution(context, x, in_dim, out_dim, window, name,
         x.mesh, "depthwise_bias",
         mtf.Shape(context.model.ensemble_dims + [in_dim]),
         initializer=tf.zeros_initializer(), dtype=context.variable_dtype)
-    windowed = _window(context, x, width_dim, window[0])
-    depthwise = mtf.einsum([windowed, kernel],
-                           output_shape=windowed.shape - width_dim) + bias
+    depthwise = _depthwise(context, x, kernel, width_dim, window[0]) + bias
     return dense(depthwise, [out_dim], [in_dim], context, "pointwise",
                  use_bias=True,
                  stddev=(initializer_scale / in_dim.size) ** 0.5)

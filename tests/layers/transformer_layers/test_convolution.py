@@ -6,6 +6,7 @@ all positions at once. Whole models decode it greedily and by beam search
 in tests/test_decoding.py (the variants lightweight_convolution and
 dynamic_convolution).
 """
+import collections
 import types
 
 import mesh_tensorflow as mtf
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
+from mtf_mods import gin_config
 from mtf_mods import lowering
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import convolution
@@ -103,6 +105,58 @@ def test_matches_numpy(kind, window):
   np.testing.assert_allclose(
       y, numpy_convolution(x, ids, values, kind, window),
       rtol=1e-4, atol=1e-4)
+
+
+def flat_step(layer, run_call, fused_kernels):
+  """(layer's output and the gradients of its input and of each weight of
+  sum(y^2), flattened into one vector; {TensorFlow op type: count} of the
+  lowered graph; the sizes of its tensors) with
+  `mtf_mods.fused_kernels.enabled = fused_kernels`; run_call(call) runs
+  call(context, x) on a test's example."""
+  graphs = []
+
+  def call(context, x):
+    graphs.append(tf.get_default_graph())
+    y = layer.call(context, x)
+    weights = [v.outputs[0] for v in context.mesh.graph.trainable_variables]
+    gradients = mtf.gradients([mtf.reduce_sum(mtf.square(y))], [x] + weights)
+    return mtf.concat([mtf.reshape(t, [mtf.Dimension("flat", t.size)])
+                       for t in [y] + gradients], "flat")
+
+  with gin_config.parsed([], ["mtf_mods.fused_kernels.enabled = %s"
+                              % fused_kernels]):
+    values, _ = run_call(call)
+  operations = graphs[0].get_operations()
+  return values, collections.Counter(op.type for op in operations), {
+      t.shape.num_elements() for op in operations for t in op.outputs
+      if t.shape.is_fully_defined()}
+
+
+def test_lightweight_runs_one_depthwise_convolution_each_way():
+  """With fused kernels the lightweight layer convolves by TensorFlow's
+  depthwise kernels (the forward pass and the input gradient one
+  DepthwiseConv2dNative each, the filter gradient one
+  DepthwiseConv2dNativeBackpropFilter) and builds no window of K shifted
+  copies of its input; its output and gradients are those of mtf's window
+  and product. The dynamic layer's filters differ by position: it keeps
+  the window."""
+  x, ids = example(8, False)
+  window_size = BATCH * LENGTH * D_MODEL * (ENCODER[1] - ENCODER[0] + 1)
+
+  def step(kind, fused_kernels):
+    return flat_step(convolution.LocalConvolution(kind, *ENCODER),
+                     lambda call: run(call, x, ids, random_weights(9), False),
+                     fused_kernels)
+  values, ops, sizes = step("lightweight", True)
+  window_values, window_ops, window_sizes = step("lightweight", False)
+  assert ops["DepthwiseConv2dNative"] == 2, ops
+  assert ops["DepthwiseConv2dNativeBackpropFilter"] == 1, ops
+  assert window_size not in sizes and window_size in window_sizes
+  assert "DepthwiseConv2dNative" not in window_ops
+  np.testing.assert_allclose(values, window_values, rtol=1e-5, atol=1e-5)
+  _, dynamic_ops, dynamic_sizes = step("dynamic", True)
+  assert "DepthwiseConv2dNative" not in dynamic_ops
+  assert window_size in dynamic_sizes
 
 
 def as_mtf_weights(values, kind):

@@ -19,7 +19,7 @@ from mtf_mods.layers.transformer_layers import evolved
 from mtf_test_utils import parameter_count, random_weights, run_layer
 from test_attention import as_mtf_weights as attention_as_mtf_weights
 from test_attention import numpy_attention, numpy_bucket
-from test_convolution import decoding_context
+from test_convolution import decoding_context, flat_step
 
 BATCH, LENGTH, D_MODEL, HEADS, D_KV, MEMORY = 2, 13, 8, 2, 4, 5
 
@@ -170,6 +170,33 @@ def test_decoder_convolution_matches_numpy(mask_zero_ids):
   np.testing.assert_allclose(
       y, numpy_decoder_convolution(x, ids, values, mask_zero_ids),
       rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("layer,decoder,convolutions,widest", [
+    (evolved.EvolvedEncoderConvolution(), False, 1, 9 * 4 * D_MODEL),
+    (evolved.EvolvedDecoderConvolution(), True, 3, 11 * D_MODEL)],
+                         ids=["encoder", "decoder"])
+def test_separable_convolutions_run_one_depthwise_convolution_each_way(
+    layer, decoder, convolutions, widest):
+  """With fused kernels the depthwise part of each separable convolution
+  is TensorFlow's depthwise kernels (DepthwiseConv2dNative for the forward
+  pass and the input gradient, DepthwiseConv2dNativeBackpropFilter for
+  the kernel's), with no window of K shifted copies of its input (the
+  widest, `widest` channel-positions a position, is gone); the output and
+  gradients are those of mtf's window and product."""
+  x, ids, _ = example(6, decoder)
+
+  def step(fused_kernels):
+    return flat_step(layer, lambda call: run(call, x, ids, random_weights(7),
+                                             decoder), fused_kernels)
+  values, ops, sizes = step(True)
+  window_values, window_ops, window_sizes = step(False)
+  assert ops["DepthwiseConv2dNative"] == 2 * convolutions, ops
+  assert ops["DepthwiseConv2dNativeBackpropFilter"] == convolutions, ops
+  assert "DepthwiseConv2dNative" not in window_ops
+  window_size = BATCH * LENGTH * widest
+  assert window_size not in sizes and window_size in window_sizes
+  np.testing.assert_allclose(values, window_values, rtol=1e-5, atol=1e-5)
 
 
 def test_decoder_attention_matches_numpy():
