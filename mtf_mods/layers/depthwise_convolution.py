@@ -102,7 +102,7 @@ class _Convolution(_LengthOperation):
     return [_Convolution(dy, flipped, self.reduced_dim,
                          -(self.lo + width - 1),
                          name=self.name + "/input_gradient").outputs[0],
-            _FilterGradient(x, dy, f.shape, self.reduced_dim, self.lo,
+            _FilterGradient(x, dy, f, self.reduced_dim, self.lo,
                             name=self.name + "/filter_gradient").outputs[0]]
 
   def lower(self, lowering):
@@ -117,11 +117,11 @@ class _Convolution(_LengthOperation):
 
 class _FilterGradient(_LengthOperation):
 
-  def __init__(self, x, dy, f_shape, length_dim, lo, name):
+  def __init__(self, x, dy, f, length_dim, lo, name):
     super().__init__([x, dy], length_dim, name)
     self.lo = lo
-    self.filter_shape = f_shape
-    self._outputs = [mtf.Tensor(self, f_shape, x.dtype)]
+    self.filter_shape = f.shape
+    self._outputs = [mtf.Tensor(self, f.shape, f.dtype)]
 
   def lower(self, lowering):
     mesh_impl = lowering.mesh_impl(self)
