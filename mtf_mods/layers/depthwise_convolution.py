@@ -76,6 +76,11 @@ class _LengthOperation(fused.ReducesOneDimension, mtf.Operation):
     super().__init__(inputs, name=name)
     self.reduced_dim = length_dim
 
+  @property
+  def filter_shape(self):
+    """The filter's shape, [heads, K]."""
+    raise NotImplementedError
+
   def flops(self):
     """2 per point of the einsum of mtf's window [..., K, channels...] and
     f, which this operation replaces: K multiply-adds per value of x."""
@@ -88,8 +93,11 @@ class _Convolution(_LengthOperation):
   def __init__(self, x, f, length_dim, lo, name="depthwise_convolution"):
     super().__init__([x, f], length_dim, name)
     self.lo = lo
-    self.filter_shape = f.shape
     self._outputs = [mtf.Tensor(self, x.shape, x.dtype)]
+
+  @property
+  def filter_shape(self):
+    return self.inputs[1].shape
 
   def gradient(self, grad_ys):
     [dy] = grad_ys
@@ -120,14 +128,17 @@ class _FilterGradient(_LengthOperation):
   def __init__(self, x, dy, f, length_dim, lo, name):
     super().__init__([x, dy], length_dim, name)
     self.lo = lo
-    self.filter_shape = f.shape
     self._outputs = [mtf.Tensor(self, f.shape, f.dtype)]
+
+  @property
+  def filter_shape(self):
+    return self.outputs[0].shape
 
   def lower(self, lowering):
     mesh_impl = lowering.mesh_impl(self)
     self.check_unsplit(lowering)
     x, dy = self.inputs
-    f_shape = self.outputs[0].shape
+    f_shape = self.filter_shape
     axis = x.shape.dims.index(self.reduced_dim)
     local_shape = mesh_impl.slice_shape(f_shape)
     gradient = mesh_impl.slicewise(

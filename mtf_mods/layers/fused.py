@@ -24,9 +24,9 @@ import tensorflow.compat.v1 as tf
 
 @gin.configurable(module="mtf_mods")
 def fused_kernels(enabled=True):
-  """True: the functions below, and the lightweight convolution
-  (layers/depthwise_convolution.py), lower to fused kernels; False: to
-  mtf's ops."""
+  """True: the functions below, and the lightweight and separable
+  convolutions (layers/depthwise_convolution.py), lower to fused kernels;
+  False: to mtf's ops."""
   return enabled
 
 
