@@ -108,8 +108,9 @@ class Bench:
 
   def machine_row(self):
     return {"section": "machine", "name": machine.cpu_model(),
-            "notes": "%d cores; %s; %s; %s" % (
-                cpu_threads.available_cores(), self.threads.describe(),
+            "notes": "%d cores, %s; %s; %s; %s" % (
+                cpu_threads.available_cores(), machine.vector_instructions(),
+                self.threads.describe(),
                 machine.versions(), machine.today())}
 
   def measure_peak(self):

@@ -6,6 +6,7 @@ are.
 """
 import csv
 
+from mtf_mods.bench import machine
 from mtf_test_utils import call_cli, run_cli
 
 EXPECTED_COLUMNS = [
@@ -37,6 +38,7 @@ def test_bench_prints_and_writes_the_table(mini_env, tmp_path):
       "machine", "peak", "variant", "input_pipeline", "length_sweep",
       "batch_sweep"])
   assert float(by_section["peak"][0]["gflop_per_s"]) > 0
+  assert machine.vector_instructions() in by_section["machine"][0]["notes"]
 
   variant, = by_section["variant"]
   assert variant["name"] == "baseline"
