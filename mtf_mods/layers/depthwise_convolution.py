@@ -156,6 +156,11 @@ class _FilterGradient(_LengthOperation):
 COUNTED = (_Convolution, _FilterGradient)
 
 
+def _filter_fits(x, f):
+  """f is 2-d, one of its dimensions x's last (the heads)."""
+  return f.shape.ndims == 2 and x.shape.dims[-1] in f.shape.dims
+
+
 def serves(context, x, f):
   """Whether a layer convolves x by f with `convolve`: with fused kernels
   on (`mtf_mods.fused_kernels.enabled`), over all positions at once (while
@@ -163,18 +168,17 @@ def serves(context, x, f):
   and f 2-d with x's last dimension one of its two."""
   return (fused.fused_kernels()
           and context.mode not in ("first_part", "incremental")
-          and f.shape.ndims == 2 and x.shape.dims[-1] in f.shape.dims)
+          and _filter_fits(x, f))
 
 
 def convolve(x, f, length_dim, lo):
   """The equation above. x: [..., length_dim, channels...]; f: the filter,
   [heads, K] or [K, heads], heads x's last dimension; lo: the window's
   first position relative to the output's."""
-  heads_dim = x.shape.dims[-1]
-  if f.shape.ndims != 2 or heads_dim not in f.shape.dims:
+  if not _filter_fits(x, f):
     raise ValueError("the filter must be [heads, width] or [width, heads] "
                      "with heads the input's last dimension; got %s and %s"
                      % (f.shape, x.shape))
-  if f.shape.dims[0] != heads_dim:
+  if f.shape.dims[0] != x.shape.dims[-1]:
     f = mtf.transpose(f, f.shape.dims[::-1])
   return _Convolution(x, f, length_dim, lo).outputs[0]
