@@ -42,6 +42,7 @@ setuptools.setup(
         "tensorflow-datasets==4.9.2",
         "gin-config==0.5.0",
         "sentencepiece==0.2.0",
+        "ray==2.60.0",  # `mtf-mods study --cluster`: cells as Ray tasks
     ],
     entry_points={"console_scripts": ["mtf-mods = mtf_mods.cli:main"]},
 )

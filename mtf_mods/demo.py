@@ -16,10 +16,11 @@ import os
 
 from mtf_mods import model_graph
 from mtf_mods import protocol
-from mtf_mods import results_store
-from mtf_mods import study
+from mtf_mods import gin_config
 from mtf_mods import variants
 from mtf_mods.commands import study as study_command
+from mtf_mods.study import budgets
+from mtf_mods.study import records
 
 DEMO_VARIANTS = ("swiglu", "selu")
 DEMO_SCALE = "tiny"
@@ -47,11 +48,11 @@ def run(workdir, scale, budget=None, dry_run=False):
 def summarize(workdir, scale):
   """The baseline's figures from the study's records."""
   from mtf_mods.tasks import statistics  # pylint: disable=g-import-not-at-top
-  record = results_store.ResultStore(workdir).get(variants.BASELINE,
-                                                  study.PRETRAIN, 0)
+  record = records.ResultStore(workdir).get(variants.BASELINE,
+                                                  budgets.PRETRAIN, 0)
   metrics = record.metrics
   task = protocol.PRETRAINING_TASKS[protocol.MINI_DATA]
-  with study.gin_config.parsed([scale.gin_file]):
+  with gin_config.parsed([scale.gin_file]):
     lengths = model_graph.sequence_lengths()
   entropy = statistics.target_unigram_entropy(task, "validation", lengths,
                                               ENTROPY_EXAMPLES)

@@ -7,11 +7,11 @@ a launch trains.
 import os
 
 from mtf_mods import paths
-from mtf_mods import results_store
+from mtf_mods.study import records
 
-KIT = results_store.KIT
-RELEASE = results_store.RELEASE
-IMPLEMENTATIONS = results_store.IMPLEMENTATIONS
+KIT = records.KIT
+RELEASE = records.RELEASE
+IMPLEMENTATIONS = records.IMPLEMENTATIONS
 
 
 class NoReleaseConfig(ValueError):

@@ -56,6 +56,9 @@ from mtf_mods import model_graph
 from mtf_mods import paths
 from mtf_mods import protocol
 from mtf_mods import scales
+# Registers the training loop's configurables in every stage, so a binding
+# a study gives all its launches (a training hook) parses in evaluations too.
+from mtf_mods import training  # noqa: F401  pylint: disable=unused-import
 from mtf_mods import variants
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import clusters

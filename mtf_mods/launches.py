@@ -11,6 +11,7 @@ says which are finished (`is_trained`, `is_evaluated`).
 """
 import ctypes
 import ctypes.util
+import os
 import signal
 import subprocess
 import sys
@@ -18,10 +19,18 @@ import sys
 from mtf_mods import model_dir_reader
 
 _PR_SET_PDEATHSIG = 1
+# The line gin adds below an exception raised inside a configurable: the
+# error is the line before it.
+GIN_CALL_NOTE = "In call to configurable"
 
 
 class LaunchError(RuntimeError):
   """A launch failed; the message is its last line of output."""
+
+
+class LaunchKilled(LaunchError):
+  """A launch ended by a signal (killed, not failed): run again, it
+  resumes from its model_dir's last checkpoint."""
 
 
 def train_arguments(variant, scale, stage=None, task=None, model_dir=None,
@@ -53,31 +62,38 @@ def _die_with_parent():
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def run(arguments, label=None, stream=None, on_line=None):
+def run(arguments, label=None, stream=None, on_line=None, env=None):
   """Runs `mtf-mods train ARGUMENTS` in a new process.
 
   Its output (stdout and stderr) goes to `stream`, each non-empty line
   prefixed with "[label] " when a label is given, and, after it is
-  printed, to `on_line` (e.g. the study's ETA) when one is given.
+  printed, to `on_line` (e.g. the study's ETA) when one is given. `env`
+  adds environment variables to the launch's.
 
   Raises:
+    LaunchKilled: if a signal ended it.
     LaunchError: if it fails, with its last line.
   """
   stream = stream or sys.stdout
   process = subprocess.Popen(
       [sys.executable, "-m", "mtf_mods.cli", "train"] + list(arguments),
       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-      preexec_fn=_die_with_parent)
+      preexec_fn=_die_with_parent,
+      env=dict(os.environ, **env) if env else None)
   last = ""
   for line in process.stdout:
     line = line.rstrip()
     if line:
-      last = line
+      if not line.lstrip().startswith(GIN_CALL_NOTE):
+        last = line
       print("[%s] %s" % (label, line) if label else line, file=stream,
             flush=True)
       if on_line:
         on_line(line)
-  if process.wait():
+  if process.wait() < 0:
+    raise LaunchKilled("mtf-mods train was killed by signal %d (last "
+                       "line: %s)" % (-process.returncode, last))
+  if process.returncode:
     raise LaunchError(last or "mtf-mods train exited with %d"
                       % process.returncode)
 

@@ -42,7 +42,7 @@ def format_duration(seconds):
 
 
 # Steps after the first at which the first rate is printed, whatever the
-# time: the study's ETA starts from it (study_eta).
+# time: the study's ETA starts from it (study/eta.py).
 FIRST_RATE_STEPS = 3
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from mtf_mods import atomic_files
-from mtf_mods import results_store
+from mtf_mods.study import records
 from mtf_test_utils import REPO, call_cli
 
 KILL_ON_RENAME = """
@@ -48,7 +48,7 @@ def test_a_write_failing_half_way_keeps_the_previous_version(tmp_path):
 
 
 def record(status, error=""):
-  return results_store.Record(variant="baseline", stage="pretrain", seed=0,
+  return records.Record(variant="baseline", stage="pretrain", seed=0,
                               status=status, error=error, scale="tiny")
 
 
@@ -62,27 +62,27 @@ def run_killed_on_rename(code, tmp_path):
 
 
 def test_a_record_killed_while_written_is_never_read_as_finished(tmp_path):
-  store = results_store.ResultStore(str(tmp_path))
-  store.put(record(results_store.FAILED, "killed by the user"))
+  store = records.ResultStore(str(tmp_path))
+  store.put(record(records.FAILED, "killed by the user"))
   path = store.path("baseline", "pretrain", 0)
   with open(path, "rb") as f:
     before = f.read()
   run_killed_on_rename(
-      "from mtf_mods import results_store\n"
-      "store = results_store.ResultStore(%r)\n"
-      "store.put(results_store.Record(variant='baseline', stage='pretrain', "
+      "from mtf_mods.study import records\n"
+      "store = records.ResultStore(%r)\n"
+      "store.put(records.Record(variant='baseline', stage='pretrain', "
       "seed=0, status='ok', scale='tiny'))\n" % str(tmp_path), tmp_path)
   with open(path, "rb") as f:
     assert f.read() == before
   assert not store.is_finished("baseline", "pretrain", 0)
-  assert [r.status for r in store.all()] == [results_store.FAILED]
+  assert [r.status for r in store.all()] == [records.FAILED]
 
 
 def test_a_truncated_record_is_not_finished(tmp_path):
   """A record cut short (by a version of the kit that wrote in place, or a
   failing disk) is read as not finished, so its cell runs again."""
-  store = results_store.ResultStore(str(tmp_path))
-  store.put(record(results_store.OK))
+  store = records.ResultStore(str(tmp_path))
+  store.put(record(records.OK))
   path = store.path("baseline", "pretrain", 0)
   with open(path) as f:
     text = f.read()
@@ -95,8 +95,8 @@ def test_a_truncated_record_is_not_finished(tmp_path):
 @pytest.fixture
 def reported(tmp_path, mini_env):
   """A workdir with one record and the report written from it."""
-  results_store.ResultStore(str(tmp_path)).put(results_store.Record(
-      variant="baseline", stage="pretrain", seed=0, status=results_store.OK,
+  records.ResultStore(str(tmp_path)).put(records.Record(
+      variant="baseline", stage="pretrain", seed=0, status=records.OK,
       scale="tiny", metrics={"early_step": 2, "early_loss": 5.0}))
   result = call_cli("report", "--workdir=%s" % tmp_path, env=mini_env)
   assert result.returncode == 0, result.stderr
@@ -107,8 +107,8 @@ def reported(tmp_path, mini_env):
 def test_a_report_killed_while_written_keeps_the_previous_one(
     tmp_path, reported):
   assert sorted(reported) == ["report.csv", "report.md"]
-  results_store.ResultStore(str(tmp_path)).put(results_store.Record(
-      variant="baseline", stage="pretrain", seed=1, status=results_store.OK,
+  records.ResultStore(str(tmp_path)).put(records.Record(
+      variant="baseline", stage="pretrain", seed=1, status=records.OK,
       scale="tiny", metrics={"early_step": 2, "early_loss": 5.5}))
   run_killed_on_rename(
       "from mtf_mods.commands import report\nreport.write(%r)\n"

@@ -20,7 +20,7 @@ import tensorflow_datasets as tfds
 
 from mtf_mods import gin_files
 from mtf_mods import input_checks
-from mtf_mods import results_store
+from mtf_mods.study import records
 from mtf_mods import scales
 from mtf_mods import variants
 from mtf_mods.tasks import tfds_sources
@@ -33,7 +33,7 @@ C4_TASK = "c4_v231_span_corruption"
 C4_EXAMPLE = {"text": "The quick brown fox jumps over the lazy dog. " * 8,
               "url": "u", "content-type": "text/plain",
               "content-length": "9", "timestamp": "t"}
-NEWER_FORMAT = results_store.RESULTS_FORMAT + 1
+NEWER_FORMAT = records.RESULTS_FORMAT + 1
 VOCAB_SIZE = 2100  # padded to 2176 (17 x 128), as the mini task's
 
 # Inputs the rows read ({inputs}/<name>), as bytes.
@@ -53,7 +53,7 @@ def row(row_id, args, expected, env=None, setup=None):
 
 
 def newer_results_format(work):
-  with open(os.path.join(work, "results", results_store.FORMAT_FILE),
+  with open(os.path.join(work, "results", records.FORMAT_FILE),
             "w") as f:
     json.dump({"format": NEWER_FORMAT}, f)
 
@@ -148,7 +148,7 @@ ROWS = [
     # Study results written by a newer mtf-mods.
     row("results-of-a-newer-format-study", STUDY,
         ["{work}/results holds study results of format %d" % NEWER_FORMAT,
-         "reads format %d" % results_store.RESULTS_FORMAT,
+         "reads format %d" % records.RESULTS_FORMAT,
          "upgrade mtf-mods"], setup=newer_results_format),
     row("results-of-a-newer-format-report", ["report", "--workdir={work}"],
         ["{work}/results holds study results of format %d" % NEWER_FORMAT,
@@ -221,10 +221,10 @@ def template(mini_env, tmp_path_factory):
   result = run_cli("train", *TINY, "--train_steps=2",
                    "--model_dir=%s" % (work / "model"), env=mini_env)
   assert result.returncode == 0, result.stderr[-3000:]
-  store = results_store.ResultStore(str(work))
+  store = records.ResultStore(str(work))
   for seed, loss in enumerate((3.5, 3.6)):
-    store.put(results_store.Record(
-        "baseline", "pretrain", seed, results_store.OK, scale="tiny",
+    store.put(records.Record(
+        "baseline", "pretrain", seed, records.OK, scale="tiny",
         data="mini", metrics={"early_loss": loss + 1, "final_loss": loss}))
   report = call_cli("report", "--workdir=%s" % work, env=mini_env)
   assert report.returncode == 0, report.stderr[-3000:]
@@ -278,7 +278,7 @@ def test_bad_input_exits_2_with_one_line_and_loses_nothing(
   work = tmp_path / "work"
   shutil.copytree(template, work, copy_function=os.link)
   if setup:
-    os.remove(work / "results" / results_store.FORMAT_FILE)  # a link
+    os.remove(work / "results" / records.FORMAT_FILE)  # a link
     setup(work)
   before = snapshot(work)
   names = {"work": work, "inputs": inputs}

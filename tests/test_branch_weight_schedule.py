@@ -22,8 +22,8 @@ from mtf_mods import lowering
 from mtf_mods import model_graph
 from mtf_mods import protocol
 from mtf_mods import scales
-from mtf_mods import study
 from mtf_mods import variants
+from mtf_mods.study import budgets
 
 TOTAL = 1000  # frozen from 1000 - 1000 * 20000 / 524288 = 961.85 on
 RUN_LEARNING_RATE = 0.003
@@ -188,11 +188,11 @@ def test_a_run_cut_to_the_early_step_keeps_the_full_runs_schedule():
   schedule still spans the whole run (pretraining_steps)."""
   variant = variants.get("weighted_transformer")
   scale = scales.get("tiny")
-  budget = study.pretraining_budget(scale)
+  budget = budgets.pretraining_budget(scale)
   files = gin_files.stage_gin_files(variant, scale, protocol.PRETRAIN_STAGE)
   cut = ["utils.run.train_steps = %d" % budget.early,
          "pretraining_steps = %d" % budget.early]  # the launcher's
-  with gin_config.parsed(files, cut + study.pretraining_bindings(budget)):
+  with gin_config.parsed(files, cut + budgets.pretraining_bindings(budget)):
     assert gin_config.query("utils.run.train_steps") == budget.early
     assert gin_config.query(
         "mtf_mods.AdafactorWithBranchWeightSchedule.total_steps") == (

@@ -11,7 +11,7 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import loss_guard
 from mtf_mods import model_dir_reader
-from mtf_mods import results_store
+from mtf_mods.study import records
 from mtf_test_utils import run_cli
 
 TINY = ["--scale=tiny", "--task=mini_span_corruption", "--seed=2"]
@@ -100,9 +100,9 @@ def test_a_study_records_the_cell_as_failed_and_goes_on(mini_env, tmp_path):
                    "--gin_param=utils.run.learning_rate_schedule = 1e30",
                    env=mini_env)
   assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
-  store = results_store.ResultStore(str(workdir))
+  store = records.ResultStore(str(workdir))
   for seed in (0, 1):  # the second cell ran after the first failed
     record = store.get("baseline", "pretrain", seed)
-    assert record.status == results_store.FAILED
+    assert record.status == records.FAILED
     assert "the training loss became" in record.error
     assert "last good checkpoint" in record.error

@@ -23,8 +23,8 @@ from mtf_mods import model_dir_reader
 from mtf_mods import paper
 from mtf_mods import protocol
 from mtf_mods import scales
-from mtf_mods import study as study_module
 from mtf_mods import variants
+from mtf_mods.study import budgets
 from mtf_test_utils import REPO, call_cli, run_cli
 
 pytestmark = pytest.mark.slow
@@ -90,7 +90,7 @@ def test_interrupted_study_resumes_and_skips_finished_cells(study):
 
 def test_the_killed_cell_resumed_from_its_checkpoint_and_finished(study):
   workdir, _, resumed, checkpoints = study
-  final = study_module.pretraining_budget(TINY).final
+  final = budgets.pretraining_budget(TINY).final
   assert max(checkpoints) > 0 and final not in checkpoints, checkpoints
   label = "[%s seed0 pretrain] step " % OTHER
   steps = [int(l[len(label):].split("/")[0])
@@ -134,8 +134,10 @@ def test_report_files_hold_the_table(study):
   assert table in resumed.stdout
   assert "| baseline | kit |" in table and "| %s | kit |" % OTHER in table
   assert "| Vanilla Transformer | paper |" in table
+  assert table.splitlines()[0] == "# Study report: %s" % workdir
+  header = [l for l in table.splitlines() if l.startswith("| Variant |")][0]
   for application in protocol.APPLICATIONS:
-    assert application.table1_column in table.splitlines()[0]
+    assert application.table1_column in header
   with open(workdir / "report.csv") as f:
     rows = list(csv.DictReader(f))
   other_sglue = [r for r in rows if r["variant"] == OTHER
@@ -168,11 +170,28 @@ def test_paper_scale_dry_run_prints_runnable_tpu_commands():
   assert sum("--stage=finetune" in c for c in commands) == 6
 
 
+def test_paper_scale_dry_run_shows_the_cluster_form():
+  """Each cell's task: its resources, what it waits for, its commands."""
+  result = call_cli("study", "--scale=paper", "--dry-run", "--seeds=2",
+                    "--variants=%s" % OTHER, "--cluster=head:6379",
+                    "--cpus_per_cell=8", "--resources_per_cell=tpu_v3_8:1")
+  assert result.returncode == 0, result.stderr[-2000:]
+  lines = result.stdout.splitlines()
+  assert ("# Ray cluster head:6379: each cell one task (8 CPU, 0 GPU, "
+          "tpu_v3_8: 1), at most 4 tries") in result.stdout
+  waits = {lines[i - 1][2:]: line[len("# waits for: "):]
+           for i, line in enumerate(lines) if line.startswith("# waits for")}
+  assert waits["%s seed0 superglue" % OTHER] == "%s seed0 pretrain" % OTHER
+  assert waits["%s seed0 wmt" % OTHER] == "nothing"  # from scratch
+  assert waits["%s seed1 pretrain" % OTHER] == "nothing"
+  assert len(waits) == 2 * (2 + len(protocol.APPLICATIONS))
+
+
 def test_a_two_implementation_study_cut_to_the_early_step():
   """Each implementation's cells with its own model_dirs and flag, seed by
   seed side by side, every seed stopping at the early step on the full
   run's schedule, no downstream stage."""
-  budget = study_module.pretraining_budget(TINY)
+  budget = budgets.pretraining_budget(TINY)
   result = call_cli("study", "--scale=tiny", "--dry-run", "--seeds=2",
                     "--variants=%s" % OTHER, "--implementation=kit,release",
                     "--pretrain_until=early", "--workdir=w")

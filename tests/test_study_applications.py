@@ -22,8 +22,8 @@ import tensorflow.compat.v1 as tf
 from mtf_mods import model_dir_reader
 from mtf_mods import protocol
 from mtf_mods import scales
-from mtf_mods import study as study_module
 from mtf_mods import variants
+from mtf_mods.study import budgets
 from mtf_test_utils import run_cli
 from test_study import STAGES as INTERRUPTED_STUDY_STAGES
 
@@ -87,7 +87,7 @@ def test_each_application_keeps_its_best_validation_checkpoint(
 def test_training_starts_at_the_final_pretrained_step_or_zero(study,
                                                               application):
   workdir, _ = study
-  final = study_module.pretraining_budget(TINY).final
+  final = budgets.pretraining_budget(TINY).final
   expected = final if application.from_pretrained else 0
   model_dir = run_dir(workdir, application.name)
   assert model_dir_reader.checkpoint_steps(model_dir) == [
@@ -96,7 +96,7 @@ def test_training_starts_at_the_final_pretrained_step_or_zero(study,
 
 def test_fine_tuning_starts_from_the_pretrained_checkpoint(study):
   workdir, output = study
-  final = study_module.pretraining_budget(TINY).final
+  final = budgets.pretraining_budget(TINY).final
   pretrained, model_dir = run_dir(workdir, "pretrain"), run_dir(workdir,
                                                                 "xsum")
   # --train_steps counts on from the pre-trained step.

@@ -1,15 +1,15 @@
 """A tiny study of both implementations end to end: `mtf-mods study
 --implementation=kit,release` cut to the early step, two seeds of the
 baseline in each, then the report with the release-minus-kit comparison.
-(tests/test_report.py checks the verdicts on records with known answers.)
+(tests/study/test_table.py checks the verdicts on records with known answers.)
 """
 import csv
 
 import pytest
 
-from mtf_mods import results_store
+from mtf_mods.study import records
 from mtf_mods import scales
-from mtf_mods import study as study_module
+from mtf_mods.study import budgets
 from mtf_test_utils import run_cli
 
 pytestmark = pytest.mark.slow
@@ -30,9 +30,9 @@ def study(mini_env, tmp_path_factory):
 
 def test_each_implementation_ran_its_seeds_to_the_early_step(study):
   workdir, output = study
-  early = study_module.pretraining_budget(TINY, STEPS).early
-  store = results_store.ResultStore(str(workdir))
-  for implementation in results_store.IMPLEMENTATIONS:
+  early = budgets.pretraining_budget(TINY, STEPS).early
+  store = records.ResultStore(str(workdir))
+  for implementation in records.IMPLEMENTATIONS:
     for seed in (0, 1):
       record = store.get("baseline", "pretrain", seed, implementation)
       assert record.status == "ok" and record.implementation == implementation

@@ -23,26 +23,32 @@ def main(argv):
 
 def write(workdir):
   """Prints the table; writes report.md, report.csv and the plots."""
-  from mtf_mods import plots  # pylint: disable=g-import-not-at-top
-  from mtf_mods import report  # pylint: disable=g-import-not-at-top
-  from mtf_mods import results_store  # pylint: disable=g-import-not-at-top
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import significance  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import header  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import plots  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import records as results_store  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import table as report  # pylint: disable=g-import-not-at-top
   try:
-    records = results_store.ResultStore(workdir).all()
+    study_config = configuration.read(workdir)
+    everything = results_store.ResultStore(workdir).all()
   except ValueError as e:  # a results directory of a newer format
     cli.fail("report", e)
+  records, left_out = header.select(everything, study_config)
   if not records:
-    cli.fail("report", "no study results in %s/results; run mtf-mods study "
-             "--workdir %s first" % (workdir, workdir))
+    cli.fail("report", "no study results %sin %s/results; run mtf-mods study "
+             "--workdir %s first" % ("of its configuration " if left_out
+                                     else "", workdir, workdir))
   table_columns = report.columns(protocol.APPLICATIONS)
   present = {r.implementation for r in records}
   by_implementation = {
       implementation: report.collect(records, table_columns, implementation)
       for implementation in results_store.IMPLEMENTATIONS
       if implementation in present}
-  sections = [report.markdown(by_variant, table_columns, implementation)
-              for implementation, by_variant in by_implementation.items()]
+  sections = [header.markdown(workdir, study_config, records, left_out)]
+  sections += [report.markdown(by_variant, table_columns, implementation)
+               for implementation, by_variant in by_implementation.items()]
   sections.append(
       "Differences from the baseline in parentheses; * marks one beyond "
       "the seed-to-seed noise: Welch's 95%% interval over seeds, Holm-"

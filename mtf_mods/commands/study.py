@@ -1,5 +1,6 @@
 """`mtf-mods study`: run the paper's protocol over variants and seeds."""
 import argparse
+import os
 import re
 import sys
 
@@ -45,12 +46,33 @@ def parse(argv):
   parser.add_argument("--gin_param", action="append", default=[],
                       help="a gin binding added to every launch (repeat "
                       "for several)")
+  parser.add_argument("--module_import", action="append", default=[],
+                      help="a Python module every launch imports (t5's "
+                      "flag; repeat for several), e.g. your own layers")
   parser.add_argument("--dry-run", dest="dry_run", action="store_true",
                       help="print the launcher commands instead of running")
   for flag in ("tpu", "tpu_zone", "gcp_project"):
     parser.add_argument("--" + flag, default=None)
   parser.add_argument("--tpu_topology", default="v3-8")
   parser.add_argument("--model_parallelism", type=int, default=1)
+  cluster = parser.add_argument_group(
+      "cluster", "run the cells as Ray tasks (README, \"Studies on a "
+      "cluster\"); without --cluster they run in order on this machine")
+  cluster.add_argument("--cluster", default=None,
+                       help="local (start Ray on this machine) or the "
+                       "address of a running Ray cluster (HOST:PORT)")
+  cluster.add_argument("--cpus_per_cell", type=int, default=1,
+                       help="CPUs a cell's task asks for; its TensorFlow "
+                       "uses as many threads")
+  cluster.add_argument("--gpus_per_cell", type=float, default=0,
+                       help="GPUs a cell's task asks for")
+  cluster.add_argument("--resources_per_cell", default="",
+                       help="custom Ray resources a cell's task asks for, "
+                       "NAME:AMOUNT,... (e.g. a TPU slice its hosts declare "
+                       "with ray start --resources)")
+  cluster.add_argument("--cell_retries", type=int, default=3,
+                       help="times Ray runs a cell again after its launch "
+                       "or its worker was killed")
   return parser.parse_args(argv)
 
 
@@ -81,11 +103,13 @@ def main(argv):
 
 def run(argv):
   """Runs the study `argv` asks for; returns the exit code (bad input exits
-  with code 2 at once)."""
+  with code 2 at once, before anything in the workdir is touched)."""
   args = parse(argv)
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
-  from mtf_mods import study  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import cells as study_cells  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import records  # pylint: disable=g-import-not-at-top
   scale = cli.get_or_fail("study", "scale", args.scale)
   chosen = [cli.get_or_fail("study", "variant", name.strip())
             for name in args.variants.split(",") if name.strip()]
@@ -103,51 +127,104 @@ def run(argv):
   implementations = [name.strip() for name in args.implementation.split(",")
                      if name.strip()]
   for name in implementations or [""]:
-    if name not in study.results_store.IMPLEMENTATIONS:
+    if name not in records.IMPLEMENTATIONS:
       cli.fail("study", "unknown implementation %r; valid: %s" % (
-          name, ", ".join(study.results_store.IMPLEMENTATIONS)))
+          name, ", ".join(records.IMPLEMENTATIONS)))
+  executor_options = cluster_options(args)
+  workdir = args.workdir
+  if args.cluster and configuration.storage.is_local(workdir):
+    workdir = os.path.abspath(workdir)  # the workers' own working directory
   try:  # a results directory of a newer format: before anything runs
-    store = study.results_store.ResultStore(args.workdir)
+    store = records.ResultStore(workdir)
   except ValueError as e:
     cli.fail("study", e)
   if variants.BASELINE not in [v.name for v in chosen]:
     chosen.insert(0, variants.get(variants.BASELINE))
-  config = study.StudyConfig(
+  config = configuration.StudyConfig(
       variants=chosen, scale=scale, data=args.data, seeds=args.seeds,
-      workdir=args.workdir, pretrain_steps=args.pretrain_steps,
+      workdir=workdir, pretrain_steps=args.pretrain_steps,
       downstream_steps=args.downstream_steps,
-      extra_flags=tpu_flags(args) + tuple(
-          "--gin_param=%s" % binding for binding in args.gin_param),
+      gin_params=tuple(args.gin_param), launch_flags=tpu_flags(args),
+      plugins=tuple("--module_import=%s" % module
+                    for module in args.module_import),
       implementations=tuple(implementations),
       early_only=args.pretrain_until == "early")
   stages = [s.strip() for s in args.stages.split(",") if s.strip()]
   try:
-    cells = study.build_cells(config, stages)
-  except ValueError as e:
+    cells = study_cells.build_cells(config, stages)
+    identity = configuration.check(config)
+  except ValueError as e:  # also configuration.ConfigurationMismatch
     cli.fail("study", e)
   if args.dry_run:
-    print_commands(cells, config)
+    print_commands(cells, config, executor_options)
     return 0
-  from mtf_mods import workdir_lock  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import lock  # pylint: disable=g-import-not-at-top
   from mtf_mods.commands import report  # pylint: disable=g-import-not-at-top
+  executor = make_executor(config, configuration.config_id(identity),
+                           executor_options)
   try:
-    with workdir_lock.held(args.workdir):
-      counts = study.run_cells(cells, config, store)
+    with lock.held(workdir):
+      configuration.write(config, store)
+      counts = executor.run(cells, store)
       print("== study: %(ok)d cells ran, %(skipped)d already finished, "
             "%(failed)d failed" % counts, flush=True)
-      report.write(args.workdir)
-  except workdir_lock.WorkdirBusy as e:
+      report.write(workdir)
+  except lock.WorkdirBusy as e:
     cli.fail("study", e)
-  return 1 if counts[study.results_store.FAILED] else 0
+  return 1 if counts[records.FAILED] else 0
 
 
-def print_commands(cells, config):
-  """The exact launcher commands of every cell, one shell line each."""
-  if any(flag.startswith("--tpu=$") for flag in config.extra_flags):
+def cluster_options(args):
+  """The executor's options from the cluster flags; exits 2 on bad ones."""
+  from mtf_mods.study.executors import ray_cluster  # pylint: disable=g-import-not-at-top
+  if args.cluster is not None and not args.cluster.strip():
+    cli.fail("study", "--cluster is empty; valid: local, or the address "
+             "of a running Ray cluster (HOST:PORT)")
+  if args.cpus_per_cell < 1:
+    cli.fail("study", "--cpus_per_cell must be at least 1, got %d"
+             % args.cpus_per_cell)
+  if args.gpus_per_cell < 0 or args.cell_retries < 0:
+    cli.fail("study", "--gpus_per_cell and --cell_retries must be 0 or "
+             "more, got %g and %d" % (args.gpus_per_cell, args.cell_retries))
+  try:
+    resources = ray_cluster.parse_resources(args.resources_per_cell)
+  except ValueError as e:
+    cli.fail("study", e)
+  return {"address": args.cluster, "cpus_per_cell": args.cpus_per_cell,
+          "gpus_per_cell": args.gpus_per_cell, "resources": resources,
+          "retries": args.cell_retries}
+
+
+def make_executor(config, config_id, options):
+  """In order on this machine, or Ray tasks with --cluster."""
+  from mtf_mods.study.executors import in_order  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study.executors import ray_cluster  # pylint: disable=g-import-not-at-top
+  if not options["address"]:
+    return in_order.InOrder(config, config_id)
+  return ray_cluster.RayCluster(config, config_id, **options)
+
+
+def print_commands(cells, config, options):
+  """The exact launcher commands of every cell, one shell line each; with
+  --cluster, each cell's Ray resources and the cells it waits for."""
+  from mtf_mods.study import cells as study_cells  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study.executors import ray_cluster  # pylint: disable=g-import-not-at-top
+  if any(flag.startswith("--tpu=$") for flag in config.launch_flags):
     print("# Set TPU_NAME, TPU_ZONE and GCP_PROJECT (and a gs:// --workdir "
           "for model_dirs) first.")
+  if options["address"]:
+    print("# Ray cluster %s: each cell one task (%s), at most %d tries; "
+          "the cells run at once as resources allow" % (
+              options["address"], ray_cluster.describe(
+                  ray_cluster.cell_resources(options["cpus_per_cell"],
+                                             options["gpus_per_cell"],
+                                             options["resources"])),
+              options["retries"] + 1))
   for cell in cells:
     print("# %s" % cell.label)
+    if options["address"]:
+      waits = [study_cells.label_of(*key) for key in cell.dependency_keys()]
+      print("# waits for: %s" % (", ".join(waits) or "nothing"))
     for purpose, arguments in cell.launches:
       print("# %s" % purpose)
       print(" ".join(["mtf-mods", "train"] + [shell_word(a)

@@ -17,8 +17,8 @@ import pytest
 
 import mtf_mods
 from mtf_mods import paths
-from mtf_mods import report
-from mtf_mods import results_store
+from mtf_mods.study import table as report
+from mtf_mods.study import records
 from mtf_mods import variants
 import mtf_mods.tasks
 
@@ -177,13 +177,13 @@ def test_the_registry_and_the_report_serve_the_new_variant(
   assert not variant.in_table1 and variant.family == "own"
   assert variant.reference_gin_file is None
   assert os.path.exists(os.path.join(package, "gin", variant.gin_file))
-  records = [
-      results_store.Record(variants.BASELINE, "pretrain", 0, "ok",
+  own_records = [
+      records.Record(variants.BASELINE, "pretrain", 0, "ok",
                            {"early_loss": 3.0, "params": 6.6e6}),
-      results_store.Record(NAME, "pretrain", 0, "ok",
+      records.Record(NAME, "pretrain", 0, "ok",
                            {"early_loss": 2.75, "params": 6.5e6})]
   columns = report.columns(())
-  by_variant = report.collect(records, columns)
+  by_variant = report.collect(own_records, columns)
   lines = report.markdown(by_variant, columns).splitlines()
   assert lines[-1].startswith("| %s | kit | 6.5M (-100K) |" % NAME)
   assert "(-0.250)" in lines[-1]

@@ -3,15 +3,15 @@ import json
 
 import pytest
 
-from mtf_mods import results_store
+from mtf_mods.study import records
 
 
 def test_put_get_and_finished(tmp_path):
-  store = results_store.ResultStore(str(tmp_path))
+  store = records.ResultStore(str(tmp_path))
   assert store.get("baseline", "pretrain", 0) is None
-  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+  store.put(records.Record("baseline", "pretrain", 0, "ok",
                                  metrics={"early_loss": 3.5}))
-  store.put(results_store.Record("baseline", "pretrain", 1, "failed",
+  store.put(records.Record("baseline", "pretrain", 1, "failed",
                                  error="boom"))
   assert store.get("baseline", "pretrain", 0).metrics == {"early_loss": 3.5}
   assert store.is_finished("baseline", "pretrain", 0)
@@ -24,19 +24,19 @@ def test_put_get_and_finished(tmp_path):
 
 def test_a_failed_write_leaves_the_previous_record_intact(tmp_path,
                                                           monkeypatch):
-  store = results_store.ResultStore(str(tmp_path))
-  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+  store = records.ResultStore(str(tmp_path))
+  store.put(records.Record("baseline", "pretrain", 0, "ok",
                                  metrics={"early_loss": 3.5}))
-  real_dump = results_store.json.dump
+  real_dump = records.json.dump
 
   def dump_half_then_fail(value, f, **kwargs):
     real_dump({"status": value["status"]}, f)  # a part of the new record
     f.flush()
     raise OSError("disk full")
 
-  monkeypatch.setattr(results_store.json, "dump", dump_half_then_fail)
+  monkeypatch.setattr(records.json, "dump", dump_half_then_fail)
   with pytest.raises(OSError, match="disk full"):
-    store.put(results_store.Record("baseline", "pretrain", 0, "failed",
+    store.put(records.Record("baseline", "pretrain", 0, "failed",
                                    error="interrupted"))
   monkeypatch.undo()
   record = store.get("baseline", "pretrain", 0)
@@ -45,10 +45,10 @@ def test_a_failed_write_leaves_the_previous_record_intact(tmp_path,
 
 
 def test_each_implementation_keeps_its_own_records(tmp_path):
-  store = results_store.ResultStore(str(tmp_path))
-  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+  store = records.ResultStore(str(tmp_path))
+  store.put(records.Record("baseline", "pretrain", 0, "ok",
                                  metrics={"early_loss": 3.5}))
-  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+  store.put(records.Record("baseline", "pretrain", 0, "ok",
                                  metrics={"early_loss": 3.4},
                                  implementation="release"))
   assert store.get("baseline", "pretrain", 0).metrics == {"early_loss": 3.5}
@@ -72,19 +72,19 @@ def test_the_first_record_writes_the_format_and_a_newer_one_is_refused(
   record.parent.mkdir(parents=True)
   record.write_text(json.dumps({"variant": "baseline", "stage": "pretrain",
                                 "seed": 0, "status": "ok"}))
-  store = results_store.ResultStore(str(tmp_path))  # no format.json: 1
+  store = records.ResultStore(str(tmp_path))  # no format.json: 1
   assert store.format() == 1 and store.get("baseline", "pretrain", 0)
-  assert not (results / results_store.FORMAT_FILE).exists()
-  store.put(results_store.Record("baseline", "pretrain", 1, "ok"))
-  assert json.loads((results / results_store.FORMAT_FILE).read_text()) == {
-      "format": results_store.RESULTS_FORMAT}
+  assert not (results / records.FORMAT_FILE).exists()
+  store.put(records.Record("baseline", "pretrain", 1, "ok"))
+  assert json.loads((results / records.FORMAT_FILE).read_text()) == {
+      "format": records.RESULTS_FORMAT}
   assert not list(tmp_path.rglob("*.tmp"))
-  newer = results_store.RESULTS_FORMAT + 1
-  (results / results_store.FORMAT_FILE).write_text(
+  newer = records.RESULTS_FORMAT + 1
+  (results / records.FORMAT_FILE).write_text(
       json.dumps({"format": newer}))
-  with pytest.raises(results_store.NewerResultsFormat,
+  with pytest.raises(records.NewerResultsFormat,
                      match="format %d .*upgrade mtf-mods" % newer):
-    results_store.ResultStore(str(tmp_path))
-  (results / results_store.FORMAT_FILE).write_text("{")
+    records.ResultStore(str(tmp_path))
+  (results / records.FORMAT_FILE).write_text("{")
   with pytest.raises(ValueError, match="not a results format record"):
-    results_store.ResultStore(str(tmp_path))
+    records.ResultStore(str(tmp_path))

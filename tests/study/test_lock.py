@@ -5,13 +5,13 @@ import subprocess
 import sys
 import time
 
-from mtf_mods import workdir_lock
+from mtf_mods.study import lock
 from mtf_test_utils import REPO, call_cli
 
 HOLD_LOCK = """
 import sys, time
-from mtf_mods import workdir_lock
-with workdir_lock.held(sys.argv[1]):
+from mtf_mods.study import lock
+with lock.held(sys.argv[1]):
   print("holding", flush=True)
   time.sleep(600)
 """
@@ -39,7 +39,7 @@ def test_a_second_study_on_a_workdir_refuses_and_a_killed_one_frees_it(
   finally:
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-  with workdir_lock.held(str(tmp_path)):  # not stuck after a SIGKILL
+  with lock.held(str(tmp_path)):  # not stuck after a SIGKILL
     pass
 
 
@@ -84,5 +84,5 @@ def test_a_killed_study_takes_its_launch_with_it(tmp_path, mini_env):
   while alive(launch[0]) and time.time() < deadline:
     time.sleep(0.1)
   assert not alive(launch[0])
-  with workdir_lock.held(str(tmp_path)):
+  with lock.held(str(tmp_path)):
     pass

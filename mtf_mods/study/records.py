@@ -1,32 +1,38 @@
-"""One JSON record per study cell: variant x stage x seed.
+"""What a study keeps: one JSON record per cell, on any filesystem.
 
 A record holds the cell's identity (implementation, variant, stage, seed),
-its status ("ok" or "failed"), its metrics (or its error) and its duration.
-Records of the kit's implementation live in
+its status ("ok" or "failed"), its metrics (or its error), its duration,
+the configuration it ran under (`config_id`, configuration.py) and what
+produced it: the kit's version and commit, the machine, when it started
+and finished (provenance.py). Records of the kit's implementation live in
 <workdir>/results/<variant>/<stage>/seed<seed>.json, those of another
-implementation under <workdir>/results/<implementation>/ in the same layout
-(`implementation_dir`); a cell whose record says "ok" is finished and is
-skipped when the study resumes.
+implementation under <workdir>/results/<implementation>/ in the same
+layout (`implementation_dir`); a cell whose record says "ok" is finished
+and is skipped when the study resumes. Only the study's driver writes
+records, each atomically (atomic_files), through tf.io.gfile (storage.py).
 
 The layout has a format number, RESULTS_FORMAT, written to
-<workdir>/results/format.json with the first record; a results directory
-without that file is of format 1 (every study written before it existed).
+<workdir>/results/format.json with the first record:
+- 1: a directory without that file, written before it existed: records
+  without configuration or provenance (they read with those fields empty);
+- 2: records carry `config_id` and their provenance, and the workdir holds
+  the study's configuration (study.json).
 A store refuses (NewerResultsFormat) a directory of a newer format than
 this version reads, before it writes anything.
 """
 import dataclasses
-import glob
 import json
 import os
 
 from mtf_mods import atomic_files
+from mtf_mods.study import storage
 
 OK = "ok"
 FAILED = "failed"
 KIT = "kit"          # the kit's layers (gin/models/)
 RELEASE = "release"  # the authors' release on mtf's layers (gin/reference/)
 IMPLEMENTATIONS = (KIT, RELEASE)
-RESULTS_FORMAT = 1  # the layout of results/ and of its records
+RESULTS_FORMAT = 2  # the layout of results/ and of its records
 FORMAT_FILE = "format.json"
 
 
@@ -46,6 +52,12 @@ class Record:
   scale: str = ""
   data: str = ""
   implementation: str = KIT
+  config_id: str = ""     # "" in format 1
+  kit_version: str = ""
+  commit: str = ""        # "" outside a git checkout, and in format 1
+  machine: str = ""
+  started_at: str = ""    # ISO 8601, UTC
+  finished_at: str = ""
 
 
 class ResultStore:
@@ -65,11 +77,11 @@ class ResultStore:
   def format(self):
     """The format number of the results directory (1 without FORMAT_FILE)."""
     path = os.path.join(self.root, FORMAT_FILE)
-    if not os.path.exists(path):
+    text = storage.read_text(path)
+    if text is None:
       return 1
     try:
-      with open(path) as f:
-        return int(json.load(f)["format"])
+      return int(json.loads(text)["format"])
     except (ValueError, KeyError, TypeError) as e:
       raise ValueError("%s is not a results format record (%s: %s); it "
                        "should hold {\"format\": N}" % (
@@ -80,10 +92,7 @@ class ResultStore:
                         variant, stage, "seed%d.json" % seed)
 
   def get(self, variant, stage, seed, implementation=KIT):
-    path = self.path(variant, stage, seed, implementation)
-    if not os.path.exists(path):
-      return None
-    return _read_record(path)
+    return _read_record(self.path(variant, stage, seed, implementation))
 
   def is_finished(self, variant, stage, seed, implementation=KIT):
     record = self.get(variant, stage, seed, implementation)
@@ -92,25 +101,25 @@ class ResultStore:
   def put(self, record):
     """Writes atomically: the record replaces the previous one only once it
     is written whole; a write that fails leaves the previous one and no
-    temporary file."""
+    temporary file. The first record of a directory writes its format."""
     path = self.path(record.variant, record.stage, record.seed,
                      record.implementation)
-    if not os.path.exists(os.path.join(self.root, FORMAT_FILE)):
-      _write_json(os.path.join(self.root, FORMAT_FILE),
-                  {"format": RESULTS_FORMAT})
+    format_path = os.path.join(self.root, FORMAT_FILE)
+    if self.format() < RESULTS_FORMAT or not storage.exists(format_path):
+      _write_json(format_path, {"format": RESULTS_FORMAT})
     _write_json(path, dataclasses.asdict(record))
 
   def all(self):
     """Every record, the kit's first, then each other implementation's."""
-    records = []
+    found = []
     for implementation in IMPLEMENTATIONS:
       pattern = os.path.join(implementation_dir(self.root, implementation),
                              "*", "*", "seed*.json")
-      for path in sorted(glob.glob(pattern)):
+      for path in storage.glob(pattern):
         record = _read_record(path)
         if record:
-          records.append(record)
-    return records
+          found.append(record)
+    return found
 
 
 def _write_json(path, value):
@@ -121,12 +130,12 @@ def _write_json(path, value):
 
 
 def _read_record(path):
-  """The record in `path`, or None if it is not a whole record (cut short
-  by a write the kit did not make atomically, or a failing disk): its cell
-  is then not finished and runs again."""
+  """The record in `path`; None if there is none or it is not a whole
+  record (cut short by a write the kit did not make atomically, or a
+  failing disk): its cell is then not finished and runs again."""
   try:
-    with open(path) as f:
-      return Record(**json.load(f))
+    text = storage.read_text(path)
+    return None if text is None else Record(**json.loads(text))
   except (ValueError, TypeError):
     return None
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mtf_mods import plots
-from mtf_mods import report
-from mtf_mods import results_store
+from mtf_mods.study import plots
+from mtf_mods.study import table as report
+from mtf_mods.study import records
 from mtf_mods import variants
 
 
@@ -21,7 +21,7 @@ class Application:
 DOWNSTREAM = (Application("sglue", "SGLUE"),)
 
 
-def records(other):
+def study_records(other):
   """Baseline over 3 seeds, and `other` clearly better at the early step."""
   rows = []
   for seed, early in enumerate([3.00, 3.02, 2.98]):
@@ -29,17 +29,17 @@ def records(other):
     if seed == 0:
       metrics.update(params=6.6e6, flops_per_step=6e10, steps_per_second=3.0,
                      final_loss=2.5, loss_curve={"0": 8.0, "100": 3.0})
-    rows.append(results_store.Record("baseline", "pretrain", seed, "ok",
+    rows.append(records.Record("baseline", "pretrain", seed, "ok",
                                      metrics))
   for seed, early in enumerate([2.50, 2.52, 2.51]):
     metrics = {"early_loss": early}
     if seed == 0:
       metrics.update(params=6.0e6, flops_per_step=5e10, steps_per_second=3.5,
                      final_loss=2.2, loss_curve={"0": 8.0, "100": 2.6})
-    rows.append(results_store.Record(other, "pretrain", seed, "ok", metrics))
-  rows.append(results_store.Record("baseline", "sglue", 0, "ok",
+    rows.append(records.Record(other, "pretrain", seed, "ok", metrics))
+  rows.append(records.Record("baseline", "sglue", 0, "ok",
                                    {"score": 60.0}))
-  rows.append(results_store.Record(other, "sglue", 0, "failed", error="x"))
+  rows.append(records.Record(other, "sglue", 0, "failed", error="x"))
   return rows
 
 
@@ -63,7 +63,7 @@ def own_variant(monkeypatch, other_variant):
 def test_markdown_has_kit_and_paper_rows_and_marks_noise(other_variant):
   other = other_variant
   columns = report.columns(DOWNSTREAM)
-  by_variant = report.collect(records(other), columns)
+  by_variant = report.collect(study_records(other), columns)
   text = report.markdown(by_variant, columns)
   lines = text.splitlines()
   assert lines[0].split(" | ")[2:] == ["Params", "Ops", "Step/s",
@@ -84,7 +84,7 @@ def test_markdown_has_kit_and_paper_rows_and_marks_noise(other_variant):
 def test_csv_has_one_row_per_variant_and_column(tmp_path, other_variant):
   other = other_variant
   columns = report.columns(DOWNSTREAM)
-  by_variant = report.collect(records(other), columns)
+  by_variant = report.collect(study_records(other), columns)
   path = tmp_path / "report.csv"
   report.write_csv(str(path), {"kit": by_variant}, columns)
   with open(path) as f:
@@ -99,7 +99,7 @@ def test_csv_has_one_row_per_variant_and_column(tmp_path, other_variant):
 def test_a_variant_outside_table1_has_a_kit_row_and_no_paper_row(
     tmp_path, own_variant):
   columns = report.columns(DOWNSTREAM)
-  by_variant = report.collect(records(own_variant), columns)
+  by_variant = report.collect(study_records(own_variant), columns)
   lines = report.markdown(by_variant, columns).splitlines()
   own_rows = [line for line in lines if line.startswith("| %s |" % own_variant)]
   assert len(own_rows) == 1 and own_rows[0].startswith(
@@ -121,7 +121,7 @@ def test_a_variant_outside_table1_has_a_kit_row_and_no_paper_row(
 
 def test_plots_are_written(tmp_path, other_variant):
   other = other_variant
-  rows = records(other)
+  rows = study_records(other)
   columns = report.columns(DOWNSTREAM)
   by_variant = report.collect(rows, columns)
   assert plots.loss_curves(rows, str(tmp_path / "curves.png"))
@@ -148,12 +148,12 @@ def two_implementation_records():
                                 ("release", RELEASE_EARLY)):
     for name, values in early.items():
       for seed, value in enumerate(values):
-        rows.append(results_store.Record(
+        rows.append(records.Record(
             name, "pretrain", seed, "ok", {"early_loss": value},
             implementation=implementation))
     for name, values in SGLUE.items():
       for seed, value in enumerate(values):
-        rows.append(results_store.Record(
+        rows.append(records.Record(
             name, "sglue", seed, "ok", {"score": value},
             implementation=implementation))
   return rows

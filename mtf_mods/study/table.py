@@ -28,9 +28,9 @@ import statistics
 
 from mtf_mods import atomic_files
 from mtf_mods import paper
-from mtf_mods import results_store
 from mtf_mods import significance
 from mtf_mods import variants
+from mtf_mods.study import records
 
 NOISE_SIGMAS = 2.0  # the baseline's noise band in metrics.png
 PRETRAINING = "pretraining"  # the application of the losses, in transfers
@@ -90,13 +90,13 @@ class Cell:
     return statistics.stdev(self.values) if len(self.values) > 1 else None
 
 
-def collect(records, table_columns, implementation=results_store.KIT):
+def collect(study_records, table_columns, implementation=records.KIT):
   """{variant name: {column name: Cell}} from the implementation's ok
   records and Table 1 (no paper values for a variant outside it)."""
   table = paper.table1()
   by_variant = {}
-  for record in records:
-    if (record.status != results_store.OK
+  for record in study_records:
+    if (record.status != records.OK
         or record.implementation != implementation):
       continue
     cells = by_variant.setdefault(record.variant, {})
@@ -205,7 +205,7 @@ def differences(by_variant, table_columns):
   return result
 
 
-def markdown(by_variant, table_columns, implementation=results_store.KIT):
+def markdown(by_variant, table_columns, implementation=records.KIT):
   """The Table 1 layout: a measured row per variant (labelled with its
   implementation), and a paper row for each variant in Table 1."""
   deltas = differences(by_variant, table_columns)
@@ -339,7 +339,7 @@ def effects_markdown(by_implementation, table_columns):
   names = ordered_variants({name: None for by_variant in
                             by_implementation.values()
                             for name in by_variant})
-  kit = by_implementation.get(results_store.KIT) or next(
+  kit = by_implementation.get(records.KIT) or next(
       iter(by_implementation.values()))
   for name in names:
     if name == variants.BASELINE:
@@ -361,10 +361,10 @@ def implementation_differences(by_implementation, table_columns):
   kit's, for every variant both measured (the baseline included), Holm
   over the variants per column; None with fewer than two
   implementations."""
-  if set(by_implementation) != set(results_store.IMPLEMENTATIONS):
+  if set(by_implementation) != set(records.IMPLEMENTATIONS):
     return None
-  kit = by_implementation[results_store.KIT]
-  release = by_implementation[results_store.RELEASE]
+  kit = by_implementation[records.KIT]
+  release = by_implementation[records.RELEASE]
   result = {}
   for column in table_columns:
     if not column.judged:

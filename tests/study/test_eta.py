@@ -2,25 +2,29 @@
 the first rate line a launch prints, before any cell has finished."""
 import io
 
-from mtf_mods import results_store
+from mtf_mods.study import records
 from mtf_mods import scales
-from mtf_mods import study
-from mtf_mods import study_eta
+from mtf_mods.study import eta as study_eta
 from mtf_mods import variants
+from mtf_mods.study import budgets
+from mtf_mods.study import cells as study_cells
+from mtf_mods.study import configuration
+from mtf_mods.study.executors import cell_run
+from mtf_mods.study.executors import in_order
 
 
 def config(workdir, **budget):
-  return study.StudyConfig(
+  return configuration.StudyConfig(
       variants=[variants.get(variants.BASELINE), variants.get("swiglu")],
       scale=scales.get("tiny"), data="mini", seeds=2, workdir=workdir,
       **budget)
 
 
 def test_cell_costs_follow_the_budget(tmp_path):
-  cells = study.build_cells(config(str(tmp_path), pretrain_steps=800,
+  cells = study_cells.build_cells(config(str(tmp_path), pretrain_steps=800,
                                    downstream_steps=40))
   by_label = {c.label: c.cost for c in cells}
-  interval = study.pretraining_budget(scales.get("tiny"), 800).interval
+  interval = budgets.pretraining_budget(scales.get("tiny"), 800).interval
   assert by_label["baseline seed0 pretrain"] == study_eta.Cost(
       launches=2, steps=800, evaluations=800 // interval + 1)
   assert by_label["baseline seed1 pretrain"] == study_eta.Cost(
@@ -32,12 +36,12 @@ def test_cell_costs_follow_the_budget(tmp_path):
 def test_the_first_launchs_progress_gives_a_whole_study_eta(
     tmp_path, monkeypatch):
   settings = config(str(tmp_path), pretrain_steps=800, downstream_steps=40)
-  cells = study.build_cells(settings)[:2]
+  cells = study_cells.build_cells(settings)[:2]
   clock = [1000.0]
-  monkeypatch.setattr(study.time, "time", lambda: clock[0])
+  monkeypatch.setattr(in_order.time, "time", lambda: clock[0])
   setup, rate = 30.0, 4.0
 
-  def fake_launch(arguments, label, stream, on_line):
+  def fake_launch(arguments, label, stream, on_line, env=None):
     del arguments, label, stream
     clock[0] += setup
     on_line("step 1/800  loss 7.0")
@@ -45,19 +49,19 @@ def test_the_first_launchs_progress_gives_a_whole_study_eta(
     on_line("step 4/800  loss 6.9  1.50 steps/s  300 tokens/s  ETA 9m")
     clock[0] += 10.0
     on_line("step 44/800  loss 6.5  3.52 steps/s  700 tokens/s  ETA 3m")
-  monkeypatch.setattr(study.launches, "run", fake_launch)
+  monkeypatch.setattr(cell_run.launches, "run", fake_launch)
   for cell in cells:
     cell.collect = lambda: {"early_loss": 1.0}
   out = io.StringIO()
-  store = results_store.ResultStore(str(tmp_path))
-  assert study.run_cells(cells, settings, store, out)["ok"] == 2
+  store = records.ResultStore(str(tmp_path))
+  assert in_order.InOrder(settings).run(cells, store, out)["ok"] == 2
   lines = out.getvalue().splitlines()
   assert lines[0].endswith("(study ETA ?)")
   first_eta = next(line for line in lines if line.startswith("== study ETA"))
   total = cells[0].cost + cells[1].cost
   expected = ((total.launches + study_eta.EVALUATION_SETUPS
                * total.evaluations) * setup + total.steps / rate)
-  assert "study ETA %s " % study.format_eta(expected) in first_eta
+  assert "study ETA %s " % in_order.format_eta(expected) in first_eta
   # the second cell's ETA is scaled by the first cell's measured time
   second = next(line for line in lines if line.startswith("== cell 2/"))
   measured = 2 * (setup + 12.0)
@@ -66,7 +70,7 @@ def test_the_first_launchs_progress_gives_a_whole_study_eta(
               + cells[0].cost.steps / rate)
   left = ((2 + study_eta.EVALUATION_SETUPS * cells[1].cost.evaluations)
           * setup + cells[1].cost.steps / rate)
-  assert second.endswith("(study ETA %s)" % study.format_eta(
+  assert second.endswith("(study ETA %s)" % in_order.format_eta(
       left * measured / estimate))
 
 
@@ -90,12 +94,12 @@ def test_downstream_costs_without_a_budget_are_the_stages_own(tmp_path):
   from mtf_mods import gin_files  # pylint: disable=g-import-not-at-top
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   for scale in ("tiny", "paper"):
-    settings = study.StudyConfig(
+    settings = configuration.StudyConfig(
         variants=[variants.get(variants.BASELINE)],
         scale=scales.get(scale), data="mini", seeds=1,
         workdir=str(tmp_path))
-    for cell in study.build_cells(settings):
-      if cell.stage == study.PRETRAIN:
+    for cell in study_cells.build_cells(settings):
+      if cell.stage == budgets.PRETRAIN:
         continue
       application = protocol.get(cell.stage)
       steps, interval = checkpoint_plan.own_length_and_interval(

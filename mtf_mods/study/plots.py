@@ -15,30 +15,30 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from mtf_mods import atomic_files  # pylint: disable=wrong-import-position
-from mtf_mods import report  # pylint: disable=wrong-import-position
-from mtf_mods import results_store  # pylint: disable=wrong-import-position
+from mtf_mods.study import table as report  # pylint: disable=wrong-import-position
+from mtf_mods.study import records  # pylint: disable=wrong-import-position
 from mtf_mods import variants  # pylint: disable=wrong-import-position
 
 
-def loss_curves(records, path):
+def loss_curves(study_records, path):
   """Writes the curves; returns False if no record has a curve."""
   curves = {(r.implementation, r.variant): r.metrics["loss_curve"]
-            for r in records
-            if r.status == results_store.OK and r.metrics.get("loss_curve")}
+            for r in study_records
+            if r.status == records.OK and r.metrics.get("loss_curve")}
   if not curves:
     return False
   figure, axes = plt.subplots(figsize=(7, 4.5))
   order = {v.name: i for i, v in enumerate(variants.VARIANTS)}
   for implementation, name in sorted(
-      curves, key=lambda key: (results_store.IMPLEMENTATIONS.index(key[0]),
+      curves, key=lambda key: (records.IMPLEMENTATIONS.index(key[0]),
                                order.get(key[1], len(order)))):
     points = sorted((int(step), loss) for step, loss in curves[
         (implementation, name)].items() if int(step) > 0)
-    label = (name if implementation == results_store.KIT
+    label = (name if implementation == records.KIT
              else "%s (%s)" % (name, implementation))
     axes.plot([p[0] for p in points], [p[1] for p in points], marker="o",
               markersize=3, label=label,
-              linestyle="-" if implementation == results_store.KIT else "--",
+              linestyle="-" if implementation == records.KIT else "--",
               linewidth=2.5 if name == variants.BASELINE else 1.2)
   axes.set_xlabel("pre-training step")
   axes.set_ylabel("held-out loss (nats / target token)")

@@ -3,36 +3,40 @@ cell is skipped in its own implementation only, and a cell's record says
 which implementation ran it."""
 import io
 
-from mtf_mods import results_store
+from mtf_mods.study import records
 from mtf_mods import scales
-from mtf_mods import study
 from mtf_mods import variants
+from mtf_mods.study import budgets
+from mtf_mods.study import cells as study_cells
+from mtf_mods.study import configuration
+from mtf_mods.study.executors import cell_run
+from mtf_mods.study.executors import in_order
 
 
 def config(workdir):
-  return study.StudyConfig(
+  return configuration.StudyConfig(
       variants=[variants.get(variants.BASELINE)], scale=scales.get("tiny"),
       data="mini", seeds=1, workdir=workdir, early_only=True,
-      implementations=(results_store.KIT, results_store.RELEASE))
+      implementations=(records.KIT, records.RELEASE))
 
 
 def test_a_finished_cell_is_skipped_in_its_own_implementation_only(
     tmp_path, monkeypatch):
   settings = config(str(tmp_path))
-  cells = study.build_cells(settings)
+  cells = study_cells.build_cells(settings)
   assert [(c.implementation, c.label) for c in cells] == [
       ("kit", "baseline seed0 pretrain"),
       ("release", "release/baseline seed0 pretrain")]
-  store = results_store.ResultStore(str(tmp_path))
-  store.put(results_store.Record("baseline", "pretrain", 0, "ok",
+  store = records.ResultStore(str(tmp_path))
+  store.put(records.Record("baseline", "pretrain", 0, "ok",
                                  implementation="release"))
   launched = []
-  monkeypatch.setattr(study.launches, "run",
-                      lambda arguments, label, stream, on_line: launched.append(
+  monkeypatch.setattr(cell_run.launches, "run",
+                      lambda arguments, label, stream, on_line, env=None: launched.append(
                           (label, arguments)))
   for cell in cells:
     cell.collect = lambda: {"early_loss": 1.0}
-  counts = study.run_cells(cells, settings, store, io.StringIO())
+  counts = in_order.InOrder(settings).run(cells, store, io.StringIO())
   assert counts == {"ok": 1, "failed": 0, "skipped": 1}
   assert {label for label, _ in launched} == {"baseline seed0 pretrain"}
   assert all("--implementation=kit" in arguments
