@@ -23,8 +23,10 @@ from mtf_mods import model_dir_reader
 from mtf_mods import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
+from mtf_mods.study import cells as study_cells
 from mtf_mods.study import configuration
 from mtf_mods.study import records
+from mtf_mods.study.executors import cell_run
 from mtf_mods.study.executors import ray_cluster
 from mtf_test_utils import REPO, run_cli
 from test_resume import assert_same_checkpoint
@@ -253,3 +255,27 @@ def test_resources_per_cell_parse_and_refuse():
   for bad in ("tpu:x", ":1", "tpu:0"):
     with pytest.raises(ValueError, match="NAME:AMOUNT|a name and a positive"):
       ray_cluster.parse_resources(bad)
+
+
+def test_a_task_expands_the_workers_variables_and_names_a_failed_dependency(
+    monkeypatch):
+  launched = []
+  monkeypatch.setattr(cell_run.launches, "run",
+                      lambda arguments, *unused, **kwargs: launched.append(
+                          (arguments, kwargs["env"])))
+  monkeypatch.setenv("TPU_NAME", "slice-7")
+  cell = study_cells.Cell(OTHER, "superglue", 0,
+                          [("train", ["--tpu=$TPU_NAME", "--seed=0"])],
+                          collect=dict, depends_on=(("pretrain", 0),))
+  env = ray_cluster.thread_environment(2)
+  done = ray_cluster._cell_task(cell, env, [],
+                                cell_run.Outcome(records.OK))
+  assert done.status == records.OK
+  assert launched == [(["--tpu=slice-7", "--seed=0"], {
+      "TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "2"})]
+  refused = ray_cluster._cell_task(cell, env, [],
+                                   cell_run.Outcome(records.FAILED))
+  assert (refused.status, refused.error) == (
+      records.FAILED, "needs the pretrain cell of seed 0, which has not "
+      "succeeded")
+  assert len(launched) == 1

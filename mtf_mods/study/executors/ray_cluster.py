@@ -25,7 +25,8 @@ filesystem, or gs://).
   cell's outcome, the workers write only their model_dirs.
 - Environment: the workers get the driver's MTF_MODS_* variables (the
   data cache, the mini data's sizes) and PYTHONPATH (plugins); a remote
-  cluster's hosts must see the same paths.
+  cluster's hosts must see the same paths. $VARIABLES left in a launch's
+  flags take the worker's own values.
 """
 import os
 import sys
@@ -80,13 +81,17 @@ def thread_environment(cpus_per_cell):
 
 def _cell_task(cell, env, unmet, *upstream):
   """A cell on a Ray worker: its outcome, or a failed one naming the cell
-  it waits for that did not succeed. A killed launch raises (LaunchKilled)
-  for Ray to run the task again."""
+  it waits for that did not succeed. $VARIABLES in its launches' flags
+  take the worker's values (each TPU host names its own slice:
+  --tpu='$TPU_NAME'). A killed launch raises (LaunchKilled) for Ray to run
+  the task again."""
   for key, outcome in zip(cell.dependency_keys(), upstream):
     if outcome.status != records.OK:
       unmet = unmet + [key]
   if unmet:
     return cell_run.failed(cell_run.unmet_dependency(cell, unmet[0]))
+  cell.launches = [(purpose, [os.path.expandvars(a) for a in arguments])
+                   for purpose, arguments in cell.launches]
   return cell_run.run_cell(cell, sys.stdout, env=env,
                            reraise=(launches.LaunchKilled,))
 
