@@ -103,21 +103,17 @@ class Comparison:
 def spearman(kit, paper):
   """Spearman's rho of two equal-length sequences (ties: mean ranks);
   None when a side has a single distinct value."""
-  kit_ranks, paper_ranks = _centred_ranks(kit), _centred_ranks(paper)
-  scale = np.linalg.norm(kit_ranks) * np.linalg.norm(paper_ranks)
-  if scale == 0:
-    return None
-  return float(kit_ranks @ paper_ranks / scale)
+  return _rho(_centred_ranks(kit), _centred_ranks(paper))
 
 
 def permutation_p(kit, paper):
   """(two-sided permutation p-value of Spearman's rho, the number of
   random pairings drawn or None when all n! were enumerated); (None, None)
   when rho is undefined."""
-  observed = spearman(kit, paper)
+  kit_ranks, paper_ranks = _centred_ranks(kit), _centred_ranks(paper)
+  observed = _rho(kit_ranks, paper_ranks)
   if observed is None:
     return None, None
-  kit_ranks, paper_ranks = _centred_ranks(kit), _centred_ranks(paper)
   scale = np.linalg.norm(kit_ranks) * np.linalg.norm(paper_ranks)
   threshold = abs(observed) - 1e-9  # rounding must not drop a tie
 
@@ -138,6 +134,14 @@ def permutation_p(kit, paper):
 def _centred_ranks(values):
   ranks = stats.rankdata(np.asarray(values, dtype=float))
   return ranks - ranks.mean()
+
+
+def _rho(kit_ranks, paper_ranks):
+  """Pearson's correlation of centred ranks; None if a side is constant."""
+  scale = np.linalg.norm(kit_ranks) * np.linalg.norm(paper_ranks)
+  if scale == 0:
+    return None
+  return float(kit_ranks @ paper_ranks / scale)
 
 
 def compared_columns(table_columns):

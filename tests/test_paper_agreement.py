@@ -153,9 +153,12 @@ def test_directions_agree_disagree_or_stay_within_noise():
   assert "kit, Early loss, disagrees with the paper beyond noise: elu" in text
 
 
-def test_one_seed_and_missing_metrics_and_too_few_rows():
+def test_one_seed_and_missing_metrics_and_too_few_rows(monkeypatch):
+  own = variants.Variant("test_own", None, "own", "not in the paper")
+  monkeypatch.setattr(variants, "VARIANTS", variants.VARIANTS + (own,))
   table_columns = report.columns(DOWNSTREAM)
-  rows = early_records({"swiglu": -0.5, "elu": 0.5})
+  # test_own is measured but has no Table 1 row to compare with.
+  rows = early_records({"swiglu": -0.5, "elu": 0.5, own.name: -0.5})
   rows += [results_store.Record(name, "sglue", 0, results_store.OK,
                                 {"score": score})
            for name, score in (("baseline", 60.0), ("swiglu", 70.0),
@@ -164,6 +167,8 @@ def test_one_seed_and_missing_metrics_and_too_few_rows():
       {results_store.KIT: report.collect(rows, table_columns)}, table_columns)
   by_metric = {c.column.name: c for c in found}
   assert set(by_metric) == {"Early loss", "SGLUE"}  # no final loss measured
+  assert [row.variant for row in by_metric["Early loss"].rows] == [
+      "elu", "swiglu"]
   assert by_metric["Early loss"].rho is None  # 2 rows: too few
   assert paper_agreement.format_rho(by_metric["Early loss"]) == "too few rows"
   # SGLUE: one seed, never beyond noise; 3 rows, exact.
