@@ -63,6 +63,8 @@ def write(workdir):
       "implementations and between the applications (untested: no such "
       "pair). Paper: Table 1's direction per application (+ better, - "
       "worse, = the same).\n")
+  from mtf_mods.study import agreement as paper_agreement  # pylint: disable=g-import-not-at-top
+  sections.append(paper_agreement.markdown(by_implementation, table_columns))
   compared = report.implementations_markdown(by_implementation,
                                              table_columns)
   if compared:
@@ -88,6 +90,10 @@ def write(workdir):
           by_implementation, table_columns,
           os.path.join(workdir, "effects.png")),
   }
+  from mtf_mods.study import agreement_plot as paper_agreement_plot  # pylint: disable=g-import-not-at-top
+  drawn[paper_agreement.PLOT_FILE] = paper_agreement_plot.draw(
+      by_implementation, table_columns,
+      os.path.join(workdir, paper_agreement.PLOT_FILE))
   written = ["report.md", "report.csv"] + [
       name for name, was_drawn in drawn.items() if was_drawn]
   print("written in %s: %s" % (workdir, ", ".join(written)))
