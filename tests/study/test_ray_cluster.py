@@ -273,3 +273,11 @@ def test_a_task_expands_the_workers_variables_and_names_a_failed_dependency(
       records.FAILED, "needs the pretrain cell of seed 0, which has not "
       "succeeded")
   assert len(launched) == 1
+
+
+def test_the_cells_a_cluster_holds_at_once():
+  options = ray_cluster.cell_resources(1, 0, {"tpu_v3_8": 1})
+  assert ray_cluster.concurrency({"CPU": 8.0, "tpu_v3_8": 2.0}, options) == "2"
+  assert ray_cluster.concurrency({"CPU": 2.0}, options) == "0"
+  assert ray_cluster.concurrency(
+      {"CPU": 2.0}, ray_cluster.cell_resources(1, 0, {})) == "2"

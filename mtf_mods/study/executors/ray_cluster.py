@@ -143,8 +143,10 @@ class RayCluster:
                  and not store.is_finished(key[1], key[2], key[3], key[0])]
         submitted[cell.key] = task.remote(cell, self.env, unmet, *upstream)
         waiting[submitted[cell.key]] = cell
-      print("== %d cells submitted to the Ray cluster (%s), %s each"
-            % (len(todo), self.address, describe(self.options)),
+      print("== %d cells submitted to the Ray cluster (%s), %s each; its "
+            "resources run %s at once" % (
+                len(todo), self.address, describe(self.options),
+                concurrency(ray.cluster_resources(), self.options)),
             file=stream, flush=True)
       while waiting:
         done, _ = ray.wait(list(waiting), num_returns=1)
@@ -163,6 +165,15 @@ class RayCluster:
     finally:
       ray.shutdown()
     return counts
+
+
+def concurrency(cluster, options):
+  """How many cells the cluster's total resources hold at once ("0": a
+  resource no host has, so no cell can start until one joins)."""
+  needs = {"CPU": options["num_cpus"], "GPU": options["num_gpus"]}
+  needs.update(options["resources"])
+  return str(min(int(cluster.get(name, 0) // amount)
+                 for name, amount in needs.items() if amount))
 
 
 def describe(options):
