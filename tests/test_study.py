@@ -222,7 +222,12 @@ def test_study_refuses_unknown_names():
       (["--pretrain_until=middle"],
        "unknown --pretrain_until 'middle'; valid: final, early"),
       (["--pretrain_until=early", "--stages=pretrain,xsum"],
-       "stage xsum fine-tunes the final pre-trained checkpoint")]:
+       "stage xsum fine-tunes the final pre-trained checkpoint"),
+      (["--cluster="], "--cluster is empty; valid: local, or the address"),
+      (["--cluster=local", "--cpus_per_cell=0"],
+       "--cpus_per_cell must be at least 1, got 0"),
+      (["--cluster=local", "--resources_per_cell=tpu:x"],
+       "--resources_per_cell item 'tpu:x' is not NAME:AMOUNT")]:
     result = call_cli("study", "--dry-run", *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
