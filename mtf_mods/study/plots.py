@@ -15,9 +15,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from mtf_mods import atomic_files  # pylint: disable=wrong-import-position
-from mtf_mods.study import table as report  # pylint: disable=wrong-import-position
-from mtf_mods.study import records  # pylint: disable=wrong-import-position
 from mtf_mods import variants  # pylint: disable=wrong-import-position
+from mtf_mods.study import records  # pylint: disable=wrong-import-position
+from mtf_mods.study import table as report  # pylint: disable=wrong-import-position
 
 
 def loss_curves(study_records, path):
