@@ -28,3 +28,11 @@ def test_demo_refuses_an_unknown_scale():
   assert result.returncode == 2
   assert result.stderr.strip() == (
       "mtf-mods demo: unknown scale 'huge'; valid: tiny, cpu, paper")
+
+
+def test_the_demo_at_another_scale_has_a_workdir_of_its_own():
+  tiny = call_cli("demo", "--dry-run")
+  cpu = call_cli("demo", "--dry-run", "--scale=cpu")
+  assert cpu.returncode == tiny.returncode == 0, cpu.stderr
+  assert "--model_dir=runs/demo/runs/" in tiny.stdout
+  assert "--model_dir=runs/demo-cpu/runs/" in cpu.stdout

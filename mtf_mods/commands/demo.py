@@ -12,7 +12,10 @@ def main(argv):
       prog="mtf-mods demo",
       description="The baseline, SwiGLU and SeLU through the whole mini "
       "protocol at a small scale, then the report and a summary.")
-  parser.add_argument("--workdir", default="runs/demo")
+  parser.add_argument("--workdir", default=None,
+                      help="default: runs/demo, or runs/demo-<scale> at "
+                      "another scale than the demo's (a workdir holds one "
+                      "study configuration)")
   parser.add_argument("--scale", default=None,
                       help="default: the tiny scale (demo.DEMO_SCALE)")
   parser.add_argument("--pretrain_steps", type=int, default=None)
@@ -24,4 +27,6 @@ def main(argv):
   scale = cli.get_or_fail("demo", "scale", args.scale or demo.DEMO_SCALE)
   budget = {name: getattr(args, name) for name in demo.DEMO_BUDGET
             if getattr(args, name) is not None}
-  sys.exit(demo.run(args.workdir, scale, budget, args.dry_run))
+  workdir = args.workdir or ("runs/demo" if scale.name == demo.DEMO_SCALE
+                             else "runs/demo-%s" % scale.name)
+  sys.exit(demo.run(workdir, scale, budget, args.dry_run))
