@@ -38,7 +38,7 @@ class RunResult:
   # mtf variable name -> shape of its slice on one device
   gradients: dict = dataclasses.field(default_factory=dict)
   # mtf variable name -> its gradient in the first step (whole, gathered
-  # from the mesh)
+  # from the mesh), when asked for
 
 
 def random_features(vocab_size, batch, lengths, seed=0):
@@ -51,7 +51,7 @@ def random_features(vocab_size, batch, lengths, seed=0):
 
 def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
           batch=None, lengths=None, seed=0, learning_rate=0.1,
-          initial_values=None):
+          initial_values=None, gradients=False):
   """Trains `steps` SGD steps on one fixed batch.
 
   Args:
@@ -66,6 +66,7 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
     learning_rate: constant SGD learning rate.
     initial_values: master variable values to start from (the
       `initial_values` of an earlier run); None to use the initializers.
+    gradients: also return each variable's gradient in the first step.
 
   Returns:
     a RunResult.
@@ -83,7 +84,7 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
     updates = optimizer.apply_grads(graph.gradients, graph.variables)
     with_gradients = [(v.name, g) for v, g in zip(graph.variables,
                                                   graph.gradients)
-                      if g is not None]
+                      if g is not None and gradients]
     with lowering.open_session(
         graph.graph, graph.mesh,
         [graph.loss] + [g for _, g in with_gradients], updates, mesh_shape,
@@ -91,6 +92,5 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
       first = run.run()
       losses = [float(first[0])]
       losses += [float(run.run(outputs=1)[0]) for _ in range(steps - 1)]
-  gradients = {name: value for (name, _), value in zip(with_gradients,
-                                                       first[1:])}
-  return RunResult(losses, run.initial_values, run.slice_shapes, gradients)
+  return RunResult(losses, run.initial_values, run.slice_shapes, {
+      name: value for (name, _), value in zip(with_gradients, first[1:])})

@@ -21,10 +21,12 @@ def same_with_experts_split(variant):
   tiny = model_config.TINY
   files = [variant.gin_file, tiny.gin_file]
   params = model_config.params(variant)
-  single = mesh_run.train(files, params, tiny.vocab_size, STEPS)
+  single = mesh_run.train(files, params, tiny.vocab_size, STEPS,
+                         gradients=True)
   split = mesh_run.train(files, params, tiny.vocab_size, STEPS,
                          mesh=EXPERTS_MESH,
-                         initial_values=single.initial_values)
+                         initial_values=single.initial_values,
+                         gradients=True)
   runs = mesh.MeshRuns(variant, single, split, {}, 0)
   experts = {name: shape for name, shape in single.slice_shapes.items()
              if EXPERT_WEIGHTS in name}

@@ -58,10 +58,12 @@ def run(variant):
   tiny = model_config.TINY
   files = [variant.gin_file, tiny.gin_file]
   params = model_config.params(variant)
-  single = mesh_run.train(files, params, tiny.vocab_size, STEPS)
+  single = mesh_run.train(files, params, tiny.vocab_size, STEPS,
+                         gradients=True)
   sharded = mesh_run.train(files, params, tiny.vocab_size, SHARDED_STEPS,
                            mesh=mesh_run.MESH_2X2,
-                           initial_values=single.initial_values)
+                           initial_values=single.initial_values,
+                           gradients=True)
   one_layer = model_config.ONE_LAYER in params
   return MeshRuns(variant, single, sharded, _baseline_shapes(one_layer),
                   _d_model())
