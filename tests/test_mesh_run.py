@@ -14,10 +14,21 @@ def runs(request):
   return mesh.run(variants.get(request.param))
 
 
-@pytest.mark.parametrize("check", [mesh.trains, mesh.same_losses,
-                                   mesh.same_gradients,
-                                   mesh.splits_the_model],
-                         ids=lambda check: check.__name__)
-def test_mesh_check(runs, check):
-  result = check(runs)
+def _passes(result):
   assert result.passed, result.line()
+
+
+def test_tiny_model_trains(runs):
+  _passes(mesh.trains(runs))
+
+
+def test_same_losses_on_one_device_and_on_a_2x2_mesh(runs):
+  _passes(mesh.same_losses(runs))
+
+
+def test_same_gradients_on_one_device_and_on_a_2x2_mesh(runs):
+  _passes(mesh.same_gradients(runs))
+
+
+def test_the_2x2_mesh_splits_the_model_and_the_variants_own_weights(runs):
+  _passes(mesh.splits_the_model(runs))
