@@ -84,9 +84,9 @@ def load(command, modules=(), gin_dirs=()):
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   folders = []
   for folder in gin_dirs:
-    if not os.path.isdir(folder):
+    if not _found(folder, directory=True):
       cli.fail(command, "--%s=%s is not a directory" % (GIN_FLAG, folder))
-    folders.append(os.path.abspath(folder))
+    folders.append(folder if _REMOTE in folder else os.path.abspath(folder))
     paths.add_plugin_gin_dir(folders[-1])
   for module in modules:
     before = set(variants.names())
@@ -106,9 +106,20 @@ def load(command, modules=(), gin_dirs=()):
 
 def _check_gin_file(command, module, variant):
   search = paths.gin_search_path()
-  if not any(os.path.exists(os.path.join(folder, variant.gin_file))
+  if not any(_found(os.path.join(folder, variant.gin_file))
              for folder in search):
     cli.fail(command, "variant %s (registered by --%s=%s): gin file %s not "
              "found in %s; give its folder with --%s" % (
                  variant.name, MODULE_FLAG, module, variant.gin_file,
                  ", ".join(search), GIN_FLAG))
+
+
+_REMOTE = "://"
+
+
+def _found(path, directory=False):
+  """Whether a local or remote (gs://...) file or folder exists."""
+  if _REMOTE in path:
+    import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
+    return (tf.io.gfile.isdir if directory else tf.io.gfile.exists)(path)
+  return (os.path.isdir if directory else os.path.exists)(path)
