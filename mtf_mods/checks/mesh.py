@@ -108,16 +108,23 @@ def same_losses(runs):
                                 _floats(sharded), _floats(single), LOSS_RTOL))
 
 
-def same_gradients(runs):
+def gradient_differences(single, sharded):
+  """The variables whose first-step gradients differ between two runs,
+  each as "name (off by ..., largest ...)"."""
   differing = []
-  for name, one_device in sorted(runs.single.gradients.items()):
-    on_mesh = runs.sharded.gradients.get(name)
+  for name, one_device in sorted(single.gradients.items()):
+    on_mesh = sharded.gradients.get(name)
     largest = float(np.abs(one_device).max())
     error = (math.inf if on_mesh is None
              else float(np.abs(on_mesh - one_device).max()))
     if not error <= GRADIENT_RTOL * largest:
       differing.append("%s (off by %.3g, largest %.3g)" % (name, error,
                                                           largest))
+  return differing
+
+
+def same_gradients(runs):
+  differing = gradient_differences(runs.single, runs.sharded)
   count = len(runs.single.gradients)
   if differing:
     return _result(runs, "2x2 gradients", False, "%d of %d variables' "
