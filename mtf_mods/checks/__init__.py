@@ -10,8 +10,9 @@ One implementation of each, which the suite's per-variant tests call too:
                2 devices
   decoding.py  greedy and beam decoding, and a causal decoder
 model_config.py says which model they build: the tiny scale, one layer per
-stack where that still catches what they look for. Each graph serves all
-the checks of its module.
+stack where that still catches what they look for; each graph serves all
+the checks of its module. Each check gives a `result.Result`: pass or fail,
+and why, on one line.
 """
 from mtf_mods.checks import decoding
 from mtf_mods.checks import experts
