@@ -63,4 +63,5 @@ def stage_gin_files(variant, scale, stage, task=None, implementation=KIT):
 
 
 def _exists(gin_file):
-  return os.path.exists(os.path.join(paths.gin_dir(), gin_file))
+  return any(os.path.exists(os.path.join(directory, gin_file))
+             for directory in paths.gin_search_path())

@@ -26,7 +26,9 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
               per launch
 
 The kit's gin directory goes on the search path and `mtf_mods.tasks` among
-the imported modules. Before anything runs, the names, the gin config and
+the imported modules; the user's --module_import modules are imported and
+their --gin_location_prefix folders searched before any variant is looked
+up, so a variant of their own trains by name (mtf_mods.plugins). Before anything runs, the names, the gin config and
 model_dir are checked; a problem is reported on one line with exit code 2.
 Then t5's own main runs: without --tpu on the local CPU, or data-parallel
 over the GPUs TensorFlow sees.
@@ -54,6 +56,7 @@ from mtf_mods import model_dir_guard
 from mtf_mods import model_dir_reader
 from mtf_mods import model_graph
 from mtf_mods import paths
+from mtf_mods import plugins
 from mtf_mods import protocol
 from mtf_mods import scales
 # Registers the training loop's configurables in every stage, so a binding
@@ -106,6 +109,15 @@ def check_name(kind, name, valid):
   if name not in valid:
     raise UsageError("unknown %s %r; valid: %s" % (kind, name, ", ".join(
         sorted(valid))))
+
+
+def load_plugins():
+  """Imports the user's --module_import (variants of their own) and puts
+  the --gin_location_prefix folders on the kit's gin search path
+  (mtf_mods.plugins); exits 2 naming what does not load."""
+  modules = list(FLAGS.module_import) if FLAGS["module_import"].present else []
+  plugins.load("train", [m for m in modules if m != KIT_TASKS_MODULE],
+               FLAGS.gin_location_prefix)
 
 
 def import_task_modules():
@@ -192,6 +204,7 @@ def configure():
   Returns:
     (description of the model, task name).
   """
+  load_plugins()
   variant = variants.get(FLAGS.variant)
   scale = scales.get(FLAGS.scale)
   check_name("stage", FLAGS.stage, stage_names())
@@ -235,8 +248,7 @@ def configure():
   plan = training_checkpoint_plan(files, params, size) if training else None
   FLAGS.gin_file = files
   FLAGS.gin_param = params
-  FLAGS.gin_location_prefix = [paths.gin_dir()] + list(
-      FLAGS.gin_location_prefix)
+  FLAGS.gin_location_prefix = [paths.gin_dir()] + paths.plugin_gin_dirs()
   return description, task, plan
 
 

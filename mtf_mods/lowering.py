@@ -36,12 +36,13 @@ class LoweredRun:
   initial_values: dict
   slice_shapes: dict
 
-  def run(self, options=None, run_metadata=None):
-    """Runs the update once; returns the outputs' values before it.
+  def run(self, options=None, run_metadata=None, outputs=None):
+    """Runs the update once; returns the outputs' values before it (the
+    first `outputs` of them, if given).
 
     `options` and `run_metadata` go to tf.Session.run (e.g. a FULL_TRACE
     of the step, as `bench.step_profile` takes)."""
-    values, _ = self.session.run([self.outputs, self.update],
+    values, _ = self.session.run([self.outputs[:outputs], self.update],
                                  options=options, run_metadata=run_metadata)
     return values
 
@@ -58,11 +59,12 @@ def default_session_config(device_count):
   return config
 
 
-def slice_shapes(lowering):
-  """{mtf variable name: integer shape of its slice on the first device}."""
-  return {variable.name: variable_slices.laid_out_tensor.all_slices[0]
-                         .shape.as_list()
-          for variable, variable_slices in lowering.variables.items()}
+def slice_shapes(graph, mesh_impl):
+  """{mtf variable name: integer shape of its slice on one device}, by the
+  name the model gave it: read before the lowering stacks variables of one
+  shape into one (each keeps its own layout)."""
+  return {variable.name: mesh_impl.slice_shape(variable.outputs[0].shape)
+          for variable in graph.all_variables}
 
 
 @contextlib.contextmanager
@@ -98,6 +100,7 @@ def open_session(graph, mesh, outputs, updates=(),
   mesh_impl = mtf.placement_mesh_impl.PlacementMeshImpl(
       mesh_shape, mtf.convert_to_layout_rules(layout_rules),
       cpu_devices(mesh_shape.size))
+  shapes = slice_shapes(graph, mesh_impl)  # before lowering stacks them
   # Resource variables: a read is a snapshot no update changes in place.
   # The updates wait for all of the step's reads, as in `mtf-mods train`.
   with tf.variable_scope(tf.get_variable_scope(), use_resource=True):
@@ -119,5 +122,4 @@ def open_session(graph, mesh, outputs, updates=(),
     session.run(tf.global_variables_initializer(), feeds)
     values = session.run(masters)
     session.run(lowering.copy_masters_to_slices())
-    yield LoweredRun(session, tf_outputs, update, values,
-                     slice_shapes(lowering))
+    yield LoweredRun(session, tf_outputs, update, values, shapes)

@@ -3,14 +3,16 @@
 The harness every variant's tests use: it builds the gin-configured model,
 lays it out on a mesh (`lowering.open_session`: one virtual CPU device per
 mesh position, e.g. four for a 2x2 mesh) and runs plain gradient-descent
-steps on a fixed batch without dropout, returning the loss of each step.
+steps on a fixed batch without dropout, returning the loss of each step
+and the gradients of the first.
 Plain SGD keeps a gradient's size in the update, so a layout bug that
 scales a gradient (a sum over a mesh axis dropped or doubled) moves the
 next loss; an adaptive optimizer such as Adafactor would normalize much of
 it away, and its slot variables double the operations to lower. Starting
 two runs from the same initial values shows whether a layout changes the
-computation; the slice shapes show which dimensions the layout really
-split.
+computation (the loss alone can hide a wrong gradient of a small variable,
+the gradients cannot); the slice shapes show which dimensions the layout
+really split.
 """
 import dataclasses
 
@@ -34,6 +36,9 @@ class RunResult:
   initial_values: dict  # master variable name -> value before training
   slice_shapes: dict = dataclasses.field(default_factory=dict)
   # mtf variable name -> shape of its slice on one device
+  gradients: dict = dataclasses.field(default_factory=dict)
+  # mtf variable name -> its gradient in the first step (whole, gathered
+  # from the mesh), when asked for
 
 
 def random_features(vocab_size, batch, lengths, seed=0):
@@ -46,7 +51,7 @@ def random_features(vocab_size, batch, lengths, seed=0):
 
 def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
           batch=None, lengths=None, seed=0, learning_rate=0.1,
-          initial_values=None):
+          initial_values=None, gradients=False):
   """Trains `steps` SGD steps on one fixed batch.
 
   Args:
@@ -61,6 +66,7 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
     learning_rate: constant SGD learning rate.
     initial_values: master variable values to start from (the
       `initial_values` of an earlier run); None to use the initializers.
+    gradients: also return each variable's gradient in the first step.
 
   Returns:
     a RunResult.
@@ -76,8 +82,15 @@ def train(gin_files, gin_params, vocab_size, steps, mesh=SINGLE_DEVICE,
         vocab_size, batch, lengths, mesh_shape, layout_rules, features)
     optimizer = optimize.SgdOptimizer(learning_rate)
     updates = optimizer.apply_grads(graph.gradients, graph.variables)
+    with_gradients = [(v.name, g) for v, g in zip(graph.variables,
+                                                  graph.gradients)
+                      if g is not None and gradients]
     with lowering.open_session(
-        graph.graph, graph.mesh, [graph.loss], updates, mesh_shape,
+        graph.graph, graph.mesh,
+        [graph.loss] + [g for _, g in with_gradients], updates, mesh_shape,
         layout_rules, initial_values=initial_values) as run:
-      losses = [float(run.run()[0]) for _ in range(steps)]
-  return RunResult(losses, run.initial_values, run.slice_shapes)
+      first = run.run()
+      losses = [float(first[0])]
+      losses += [float(run.run(outputs=1)[0]) for _ in range(steps - 1)]
+  return RunResult(losses, run.initial_values, run.slice_shapes, {
+      name: value for (name, _), value in zip(with_gradients, first[1:])})

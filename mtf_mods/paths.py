@@ -1,4 +1,4 @@
-"""Where the kit's gin files live."""
+"""Where the kit's gin files live, and a plugin's."""
 import os
 
 import t5.models
@@ -25,5 +25,20 @@ def t5_gin_dir():
   return os.path.join(os.path.dirname(t5.models.__file__), "gin")
 
 
+# Folders of a plugin's gin files (--gin_location_prefix), searched after
+# the kit's: a plugin adds files, it does not replace the kit's.
+_PLUGIN_GIN_DIRS = []
+
+
+def add_plugin_gin_dir(directory):
+  """Searches `directory` (absolute) for gin files after the kit's own."""
+  if directory not in _PLUGIN_GIN_DIRS:
+    _PLUGIN_GIN_DIRS.append(directory)
+
+
+def plugin_gin_dirs():
+  return list(_PLUGIN_GIN_DIRS)
+
+
 def gin_search_path():
-  return [gin_dir(), t5_gin_dir()]
+  return [gin_dir()] + plugin_gin_dirs() + [t5_gin_dir()]

@@ -25,12 +25,7 @@ import tensorflow.compat.v1 as tf
 from mtf_mods import cli
 from mtf_mods import lowering
 from mtf_mods import model_graph
-from mtf_mods import model_parts
-from mtf_mods import scales
 from mtf_mods.layers import dimensions
-from mtf_mods.layers.stacks import funnel
-from mtf_mods.layers.stacks import universal
-from mtf_mods.layers.transformer_layers import placed_feed_forward
 
 tf.disable_v2_behavior()
 
@@ -166,54 +161,3 @@ def call_cli(*args, env=None):
         tf.disable_resource_variables()
   return subprocess.CompletedProcess(["mtf-mods"] + list(args), code,
                                      stdout.getvalue(), stderr.getvalue())
-
-
-# The registry-driven model tests (test_mesh_run, test_decoding) build one
-# layer per stack: enough to catch a layer's layout or decoding bug, at
-# about two thirds of the cost of the tiny scale's two. A family whose
-# modification spans the layers of a stack keeps the scale's layers.
-SPANS_LAYERS = ("parameter sharing",)
-# A mixture of experts is made deterministic for them (the paper's random
-# second expert and router jitter off: a mesh draws other random numbers
-# than one device), routes the same groups of 16 tokens on one device and
-# on a mesh that splits the batch, and drops no token in evaluation, where
-# step-by-step decoding routes other groups than teacher forcing does.
-DETERMINISTIC_EXPERTS = [
-    "mtf_mods.MixtureOfExperts.second_policy_train = 'all'",
-    "mtf_mods.MixtureOfExperts.second_policy_eval = 'all'",
-    "mtf_mods.MixtureOfExperts.jitter = 0.0",
-    "mtf_mods.MixtureOfExperts.group_size = 16",
-    "mtf_mods.MixtureOfExperts.capacity_factor_eval = 32.0",
-]
-# The Universal Transformer's recurrence in 2 steps, not 24, without the
-# applications before and after it (4 more of the block); the funnel
-# encoder in 3 blocks of one layer, so that it pools twice.
-FEWER_STEPS = ["mtf_mods.UniversalTransformerStack.num_steps = 2",
-               "mtf_mods.UniversalTransformerStack.vanilla_layers_before = 0",
-               "mtf_mods.UniversalTransformerStack.vanilla_layers_after = 0"]
-THREE_BLOCKS = ["encoder/transformer.make_layer_stack.num_layers = 3"]
-
-
-def _parts(variant):
-  """The classes of the variant's model at the tiny scale."""
-  tiny = scales.get("tiny")
-  return model_parts.of_config([variant.gin_file, tiny.gin_file],
-                               tiny.vocab_size)
-
-
-def has_experts(variant):
-  """Whether the variant's model has a mixture of experts."""
-  return placed_feed_forward.PeriodicExperts in _parts(variant).layers
-
-
-def model_test_params(variant):
-  """Gin bindings of the per-variant model tests for `variant`."""
-  parts = _parts(variant)
-  params = [] if variant.family in SPANS_LAYERS else ["num_layers = 1"]
-  if placed_feed_forward.PeriodicExperts in parts.layers:
-    params += DETERMINISTIC_EXPERTS
-  if universal.UniversalTransformerStack in parts.others:
-    params += FEWER_STEPS
-  if funnel.FunnelLayerStack in parts.others:
-    params += THREE_BLOCKS
-  return params

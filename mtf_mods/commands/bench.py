@@ -5,6 +5,7 @@ import os
 import sys
 
 from mtf_mods import cli
+from mtf_mods import plugins
 
 HELP = "training speed per variant, beside PyTorch T5 and the matmul peak"
 DEFAULT_TSV_DIR = os.path.join("runs", "bench")
@@ -70,11 +71,13 @@ def parse(argv):
   parser.add_argument("--tsv", default=None,
                       help="TSV path (default: %s/<scale>-<time>.tsv)"
                       % DEFAULT_TSV_DIR)
+  plugins.add_flags(parser)
   return parser.parse_args(argv)
 
 
 def main(argv):
   args = parse(argv)
+  plugins.load("bench", args.module_import, args.gin_location_prefix)
   names = cli.variant_names("bench", args.variants)
   scale = cli.get_or_fail("bench", "scale", args.scale)
   for flag in ("steps", "intra_threads", "inter_threads"):

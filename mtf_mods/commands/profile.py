@@ -3,6 +3,7 @@ import argparse
 import sys
 
 from mtf_mods import cli
+from mtf_mods import plugins
 
 HELP = "per-op profile of one training step, the kit's beside PyTorch T5's"
 
@@ -26,11 +27,13 @@ def parse(argv):
                       default=True, help="profile the PyTorch T5 peer")
   parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction,
                       default=True, help="time the input pipeline per batch")
+  plugins.add_flags(parser)
   return parser.parse_args(argv)
 
 
 def main(argv):
   args = parse(argv)
+  plugins.load("profile", args.module_import, args.gin_location_prefix)
   names = cli.variant_names("profile", args.variants)
   scale = cli.get_or_fail("profile", "scale", args.scale)
   if args.steps < 1:

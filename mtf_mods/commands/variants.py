@@ -2,6 +2,7 @@
 import argparse
 
 from mtf_mods import cli
+from mtf_mods import plugins
 
 HELP = "one row per registered variant: Table 1 row, params, FLOPs"
 
@@ -16,8 +17,10 @@ def main(argv):
                       help="comma-separated registered variants, or 'all' "
                       "(default); the baseline is measured for the ratios "
                       "either way")
+  plugins.add_flags(parser)
   args = parser.parse_args(argv)
   from mtf_mods import listing  # pylint: disable=g-import-not-at-top
+  plugins.load("variants", args.module_import, args.gin_location_prefix)
   scale = cli.get_or_fail("variants", "scale", args.scale)
   names = cli.variant_names("variants", args.variants)
   for line in listing.variant_rows(scale, names):

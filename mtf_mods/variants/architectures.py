@@ -37,6 +37,26 @@ SYNTHESIZER_PARAMS = {"dense": ("224M", "224,615,936 (225M)"),
                       "random": ("254M", "254,500,352 (255M)")}
 
 
+# The weights of the variants' own that the 2x2 layout keeps whole
+# (Variant.replicated): their dimensions are none of those the layout rules
+# split (batch, heads, d_ff, vocab, experts: layers/dimensions.py).
+SYNTHESIZER_REPLICATED = (
+    (r"Synthesizer/pi/kernel$", "the dense projection to the memory_length "
+     "positions: the layout splits heads, not positions"),)
+WEIGHTED_REPLICATED = (
+    (r"Branched(Self|EncDec)Attention/w[io]/(kernel|bias)$", "the "
+     "branches' feed-forward width is branch_d_ff, which the layout rules "
+     "do not split"),)
+MEMORY_REPLICATED = (
+    (r"ProductKeyMemory/values$", "the memory's value table "
+     "(memory_values rows): the layout rules split no memory dimension"),
+    (r"ProductKeyMemory/query_norm/(scale|bias)$", "the query's batch norm "
+     "over d_product_key, which the layout rules do not split"),)
+EVOLVED_REPLICATED = (
+    (r"Evolved(En|De)coderConvolution/.*", "the convolution branches' "
+     "widths are conv_channels, which the layout rules do not split"),)
+
+
 def _synthesizer(mode, row, release):
   params_note = ""
   if mode in SYNTHESIZER_PARAMS:
@@ -45,10 +65,12 @@ def _synthesizer(mode, row, release):
                    "parameters, and so has the study's released %s built "
                    "from mtf 0.1.21's own layers."
                    % (printed, ours, release.split(",")[0]))
+  replicated = SYNTHESIZER_REPLICATED if mode.startswith("dense") else ()
   return Variant("synthesizer_" + mode, "Synthesizer (%s)" % row, FAMILY,
                  SYNTHESIZER + "Mode %s (release: %s)." % (mode, release),
                  params_note=params_note,
-                 release_as_run=("max_sequence_length = 512",))
+                 release_as_run=("max_sequence_length = 512",),
+                 replicated=replicated)
 
 
 CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
@@ -227,7 +249,7 @@ VARIANTS = (
             params_note=LIGHTWEIGHT_PARAMS, release_as_run=CONVOLUTION_AS_RUN),
     Variant("weighted_transformer", "Weighted Transformer", FAMILY,
             WEIGHTED, optimizer="adafactor_branch_weights",
-            release_as_run=WEIGHTED_AS_RUN),
+            release_as_run=WEIGHTED_AS_RUN, replicated=WEIGHTED_REPLICATED),
     Variant("mixture_of_experts", "Mixture of experts", FAMILY,
             EXPERTS + "Top-2 routing (GShard's: the second expert with "
             "probability min(1, g2 / 0.2), mtf's default \"random\" "
@@ -242,11 +264,12 @@ VARIANTS = (
             "1e-2).", params_note=SWITCH_PARAMS,
             release_as_run=EXPERTS_AS_RUN),
     Variant("product_key_memory", "Product key memory", FAMILY, MEMORY,
-            flops_note=MEMORY_FLOPS),
+            flops_note=MEMORY_FLOPS, replicated=MEMORY_REPLICATED),
     Variant("evolved_transformer", "Evolved Transformer", FAMILY, EVOLVED,
             params_note=EVOLVED_PARAMS, flops_note=EVOLVED_FLOPS,
             release_as_run=(
-                "mtf_mods.EvolvedDecoderConvolution.mask_zero_ids = True",)),
+                "mtf_mods.EvolvedDecoderConvolution.mask_zero_ids = True",),
+            replicated=EVOLVED_REPLICATED),
     Variant("universal_transformer", "Universal Transformer", FAMILY,
             UNIVERSAL, flops_note=UNIVERSAL_FLOPS, release_as_run=(
                 "mtf_mods.UniversalTransformerStack.recurrence = 'basic'",)),

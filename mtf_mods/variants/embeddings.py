@@ -16,6 +16,8 @@ CLUSTER_LAYOUT = ("On a mesh the cluster tables are not split over the "
                   "clusters along a split dimension), the logits over the "
                   "whole vocabulary are; mtf's own class cannot be laid "
                   "out on such a mesh at all.")
+# Variant.replicated of the adaptive rows: the cluster tables.
+CLUSTER_TABLES = ((r"embedding/cluster_\d+/token$", CLUSTER_LAYOUT),)
 RELEASE_DROPOUT = ("The release's file also binds dropout_rate = 0.0, which "
                    "is the kit's pre-training dropout; the kit's stages set "
                    "dropout for the others. ")
@@ -58,5 +60,6 @@ VARIANTS = (
             "the sentinels and padding) and of d_model "
             "(mtf_mods.adaptive_clusters). The decoder softmax is the same "
             "weights (tied), as in the release's "
-            "adaptive_input_embeddings.gin. " + CLUSTER_LAYOUT),
+            "adaptive_input_embeddings.gin. " + CLUSTER_LAYOUT,
+            replicated=CLUSTER_TABLES),
 )

@@ -2,6 +2,7 @@
 without projection, and the mixture of softmaxes. Their layers enter at the
 softmax head (mtf_mods.layers.vocabulary)."""
 from mtf_mods.variants.embeddings import CLUSTER_LAYOUT
+from mtf_mods.variants.embeddings import CLUSTER_TABLES
 from mtf_mods.variants.variant import Variant
 
 FAMILY = "softmax"
@@ -25,7 +26,7 @@ VARIANTS = (
             CLUSTERS + "Embeddings of 768 / 256 / 64 / 768 dimensions at "
             "paper scale (the same fractions of d_model elsewhere) and the "
             "release's length projection factor 0.25 on the tail clusters "
-            "(release: adaptive_softmax.gin)."),
+            "(release: adaptive_softmax.gin).", replicated=CLUSTER_TABLES),
     Variant("adaptive_softmax_no_projection",
             "Adaptive softmax without projection", FAMILY,
             CLUSTERS + "Every cluster d_model wide "
@@ -38,7 +39,8 @@ VARIANTS = (
                 "config on mtf's layers: 0.978), which Table 1's Ops "
                 "(10.8T, 0.973) reflect. "
                 "mtf_mods.adaptive_softmax_loss.length_projection = "
-                "\"release\" selects the release's loss.")),
+                "\"release\" selects the release's loss."),
+            replicated=CLUSTER_TABLES),
     Variant("mixture_of_softmaxes", "Mixture of softmaxes", FAMILY,
             "15 softmaxes (App. B; release: mixture_of_softmax.gin)."),
 )

@@ -32,6 +32,10 @@ class Variant:
       it ran, where the kit departs from it by design (following the paper
       where the release did not); the kit's model with them has the
       released config's parameter count (tests/test_reference_configs.py).
+    replicated: the variant's own weights wider than d_model that a 2x2
+      mesh keeps whole, as (variable name regex, why) pairs; every other
+      such weight must be split over the mesh (`mtf-mods check`,
+      mtf_mods/checks/mesh.py).
   """
   name: str
   table1_row: str | None
@@ -42,6 +46,7 @@ class Variant:
   flops_note: str = ""
   no_reference: str = ""
   release_as_run: tuple = ()
+  replicated: tuple = ()
 
   @property
   def gin_file(self):

@@ -13,8 +13,8 @@ from mtf_mods.bench import peer_config
 from mtf_mods.bench import torch_peer
 
 TINY = scales.get("tiny")
-# Every registered variant has a HuggingFace T5 peer but these and the
-# families below, each with what its NoPeer message names: the sublayer or
+# Every registered Table 1 row has a HuggingFace T5 peer but these and the
+# families below (a modification outside Table 1 may have none), each with what its NoPeer message names: the sublayer or
 # layer HF T5 cannot express.
 WITHOUT_PEER = {
     "rezero": "mtf_mods.sublayer_rezero",
@@ -83,7 +83,13 @@ def test_a_peer_trains_the_kits_parameters(name):
     with pytest.raises(peer_config.NoPeer, match=pattern):
       _peer(name)
     return
-  config = _peer(name)  # NoPeer fails the test: the variant lost its peer
+  try:
+    config = _peer(name)
+  except peer_config.NoPeer as e:
+    if variants.get(name).in_table1:
+      raise  # a Table 1 row lost its peer
+    pytest.skip("a modification outside Table 1 without an HF T5 peer: %s"
+                % e)
   model = torch_peer.match_kit(
       transformers.T5ForConditionalGeneration(torch_peer.t5_config(config)),
       config)
