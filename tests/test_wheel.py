@@ -244,8 +244,6 @@ def test_installed_train_of_a_plugins_variant_uses_the_stage_optimizer(
   assert "run.save_checkpoints_steps = 2" in config
 
 
-@pytest.mark.xfail(strict=True, reason="study and report do not take the "
-                   "plugin flags yet (mtf_mods.plugins)")
 def test_installed_study_and_report_of_a_plugins_variant(plugin):
   installed, flags = plugin
   workdir = installed[1] / "study"

@@ -4,6 +4,7 @@ import os
 
 from mtf_mods import atomic_files
 from mtf_mods import cli
+from mtf_mods import plugins
 
 HELP = "a study's results beside the paper's Table 1 (Markdown, CSV, PNG)"
 
@@ -17,7 +18,10 @@ def main(argv):
       "whether it transfers; with plots.")
   parser.add_argument("--workdir", default="runs/study",
                       help="the study's working directory")
+  plugins.add_flags(parser)
   args = parser.parse_args(argv)
+  from mtf_mods.commands import study  # pylint: disable=g-import-not-at-top
+  study.load_plugins("report", args)
   write(args.workdir)
 
 

@@ -5,6 +5,7 @@ import re
 import sys
 
 from mtf_mods import cli
+from mtf_mods import plugins
 
 HELP = "run the protocol for variants x seeds, then report (or --dry-run)"
 PRETRAIN_UNTIL = ("final", "early")
@@ -46,9 +47,7 @@ def parse(argv):
   parser.add_argument("--gin_param", action="append", default=[],
                       help="a gin binding added to every launch (repeat "
                       "for several)")
-  parser.add_argument("--module_import", action="append", default=[],
-                      help="a Python module every launch imports (t5's "
-                      "flag; repeat for several), e.g. your own layers")
+  plugins.add_flags(parser)
   parser.add_argument("--dry-run", dest="dry_run", action="store_true",
                       help="print the launcher commands instead of running")
   for flag in ("tpu", "tpu_zone", "gcp_project"):
@@ -105,6 +104,7 @@ def run(argv):
   """Runs the study `argv` asks for; returns the exit code (bad input exits
   with code 2 at once, before anything in the workdir is touched)."""
   args = parse(argv)
+  loaded = load_plugins("study", args)
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import cells as study_cells  # pylint: disable=g-import-not-at-top
@@ -145,8 +145,7 @@ def run(argv):
       workdir=workdir, pretrain_steps=args.pretrain_steps,
       downstream_steps=args.downstream_steps,
       gin_params=tuple(args.gin_param), launch_flags=tpu_flags(args),
-      plugins=tuple("--module_import=%s" % module
-                    for module in args.module_import),
+      plugins=loaded,
       implementations=tuple(implementations),
       early_only=args.pretrain_until == "early")
   stages = [s.strip() for s in args.stages.split(",") if s.strip()]
@@ -172,6 +171,25 @@ def run(argv):
   except lock.WorkdirBusy as e:
     cli.fail("study", e)
   return 1 if counts[records.FAILED] else 0
+
+
+def load_plugins(command, args):
+  """The plugins of --module_import and --gin_location_prefix or, without
+  them, those the workdir's study recorded (a resumed study gets them)."""
+  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
+  modules, folders = args.module_import, args.gin_location_prefix
+  if not modules and not folders:
+    try:
+      modules, folders = (configuration.recorded_plugins(args.workdir)
+                          or ([], []))
+    except ValueError as e:
+      cli.fail(command, e)
+    if modules or folders:
+      print("== plugins of %s/%s: %s" % (
+          args.workdir, configuration.CONFIG_FILE,
+          " ".join(plugins.Plugins(tuple(modules),
+                                   tuple(folders)).launch_flags())))
+  return plugins.load(command, modules, folders)
 
 
 def cluster_options(args):

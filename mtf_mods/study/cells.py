@@ -76,7 +76,8 @@ def label_of(implementation, variant, stage, seed):
 def launch_flags(config, implementation):
   """Flags every launch of an implementation's cells takes."""
   return (("--implementation=%s" % implementation,)
-          + tuple(config.plugins) + tuple(config.launch_flags)
+          + tuple(config.plugins.launch_flags())
+          + tuple(config.launch_flags)
           + tuple("--gin_param=%s" % binding
                   for binding in config.gin_params))
 

@@ -27,6 +27,7 @@ import json
 import os
 
 from mtf_mods import atomic_files
+from mtf_mods import plugins as plugins_module
 from mtf_mods import protocol
 from mtf_mods.study import budgets
 from mtf_mods.study import provenance
@@ -54,7 +55,8 @@ class StudyConfig:
   pretrain_steps: int = 0    # 0: the scale's own budget
   downstream_steps: int = 0  # 0: the budgets/<scale> files' own
   gin_params: tuple = ()     # bindings every launch takes
-  plugins: tuple = ()        # plugin flags every launch takes
+  # the plugins.Plugins every launch loads
+  plugins: object = dataclasses.field(default_factory=plugins_module.Plugins)
   launch_flags: tuple = ()   # where launches run (--tpu=...): not identity
   implementations: tuple = (records.KIT,)
   early_only: bool = False   # every seed stops at the early step
@@ -75,7 +77,7 @@ class StudyConfig:
         "early_only": bool(self.early_only),
         "downstream_steps": self.downstream_steps or "the scale's own",
         "gin_params": list(self.gin_params),
-        "plugins": list(self.plugins),
+        "plugins": self.plugins.configuration(),
     }
 
 
@@ -96,6 +98,17 @@ def data_version(data):
                             benchmark.MiniBenchmark().key())
   return " ".join([protocol.PRETRAINING_TASKS[data]]
                   + [a.task(data) for a in protocol.APPLICATIONS])
+
+
+def recorded_plugins(workdir):
+  """(modules, gin folders) the workdir's study was run with, or None
+  without a configuration there."""
+  written = read(workdir)
+  if written is None:
+    return None
+  recorded = written["identity"].get("plugins") or {}
+  return (recorded.get("module_import", []),
+          recorded.get("gin_location_prefix", []))
 
 
 def path(workdir):

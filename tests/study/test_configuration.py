@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from mtf_mods import plugins
 from mtf_mods import scales
 from mtf_mods import variants
 from mtf_mods.study import configuration
@@ -122,3 +123,22 @@ def test_the_report_leaves_out_and_names_records_of_another_configuration(
   assert ("Left out: 1 records of another configuration (0123456789ab "
           "(1))") in report
   assert "9.000" not in report  # the other configuration's loss
+
+
+def test_a_resumed_study_gets_the_plugins_it_recorded(tmp_path, mini_env,
+                                                      monkeypatch):
+  for name, value in mini_env.items():
+    monkeypatch.setenv(name, value)
+  recorded = plugins.Plugins(("fault_injection",), ())
+  configuration.write(config(tmp_path, plugins=recorded),
+                      records.ResultStore(str(tmp_path)))
+  assert configuration.recorded_plugins(str(tmp_path)) == (
+      ["fault_injection"], [])
+  result = call_cli(*TINY_EARLY, "--workdir=%s" % tmp_path, "--dry-run")
+  assert result.returncode == 0, result.stderr
+  assert ("== plugins of %s/study.json: --module_import=fault_injection"
+          % tmp_path) in result.stdout
+  launches = [l for l in result.stdout.splitlines()
+              if l.startswith("mtf-mods train")]
+  assert launches and all("--module_import=fault_injection" in l
+                          for l in launches)

@@ -215,7 +215,8 @@ def test_the_driver_alone_wrote_records_of_the_study_configuration(study):
   assert {r.config_id for r in found.values()} == {written["config_id"]}
   assert all(r.machine and r.started_at and r.finished_at
              for r in found.values())
-  assert written["identity"]["plugins"] == ["--module_import=fault_injection"]
+  assert written["identity"]["plugins"] == {
+      "module_import": ["fault_injection"], "gin_location_prefix": []}
   leftovers = [p for p in (workdir / "results").rglob("*") if p.is_file()
                and p.suffix != ".json"]
   assert not leftovers
