@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mtf_mods import mesh_run
+from mtf_mods import model_graph
 from mtf_mods import paths
 from mtf_mods import scales
 from mtf_mods import variants
@@ -34,8 +35,11 @@ def test_same_losses_with_the_experts_split_over_two_devices(name):
   np.testing.assert_allclose(split.losses, single.losses, rtol=1e-4)
   experts = {name: shape for name, shape in split.slice_shapes.items()
              if "MixtureOfExperts/w" in name}
-  assert experts and all(shape[-3] == 16 for shape in experts.values()), (
-      experts)
+  [num_experts] = {shape[0] for name, shape in model_graph.measure(
+      files, params, TINY.vocab_size, flops=False).signature.items()
+                   if "MixtureOfExperts/w" in name}
+  assert experts and all(shape[-3] * 2 == num_experts
+                         for shape in experts.values()), experts
 
 
 def test_every_model_with_the_experts_part_is_found():

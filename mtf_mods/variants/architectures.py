@@ -53,32 +53,27 @@ def _synthesizer(mode, row, release):
 
 CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
                "kernel width 9, relative positions -4..+4 in the encoder and "
-               "-8..0 (causal) in the decoder, as the release. The kernel is "
-               "shared by every 2 channels (num_unique_depth_filters = 2, as "
-               "the release bound it), where the release ran with one kernel "
-               "per channel: mtf 0.1.21's LocalConvAttnBlock does not pass "
-               "num_unique_depth_filters on to its convolution. "
-               "mtf_mods.LocalConvolution.num_unique_depth_filters = 1 is "
-               "the release as it ran, and Table 1's counts are of that. ")
-
-CONVOLUTION_AS_RUN = (
-    "mtf_mods.LocalConvolution.num_unique_depth_filters = 1",)
+               "-8..0 (causal) in the decoder, as the release. One kernel "
+               "per channel, as the release ran and Table 1 counts (the "
+               "paper does not say how many channels share one): the "
+               "release bound num_unique_depth_filters = 2, which mtf "
+               "0.1.21's LocalConvAttnBlock does not pass on to its "
+               "convolution. The kit keeps, as for the Synthesizers, what "
+               "the release ran; "
+               "--gin_param='mtf_mods.LocalConvolution."
+               "num_unique_depth_filters = 2' is what it bound (a kernel "
+               "shared by every 2 channels). ")
 
 LIGHTWEIGHT_PARAMS = (
-    "Table 1 prints 224M; the release as it ran (one kernel per channel) "
-    "has 223,300,608 parameters (223M), and so has the study's released "
-    "lightweight_convolution.gin built from mtf 0.1.21's own layers; with "
-    "the kernel shared by 2 channels the kit has 223.2M.")
+    "Table 1 prints 224M; this configuration (one kernel per channel, as "
+    "the release ran) has 223,300,608 parameters (223M), and so has the "
+    "study's released lightweight_convolution.gin built from mtf 0.1.21's "
+    "own layers.")
 DYNAMIC_PARAMS = (
-    "Table 1 prints 257M; the release as it ran (one kernel per channel, so "
-    "a kernel predictor of d_model x d_model x 9 per layer) has 256,269,312 "
-    "parameters (256M), and so has the study's released "
-    "dynamic_convolution.gin built from mtf 0.1.21's own layers; a kernel "
-    "shared by 2 channels halves the predictor: the kit has 192.5M.")
-DYNAMIC_FLOPS = (
-    "A kernel shared by 2 channels halves the kernel predictor's work: "
-    "FLOPs ratio 0.830, where Table 1's 11.8T (1.063) is the release as it "
-    "ran, 1.061 on mtf's layers and with num_unique_depth_filters = 1.")
+    "Table 1 prints 257M; this configuration (one kernel per channel, as "
+    "the release ran: a kernel predictor of d_model x d_model x 9 per "
+    "layer) has 256,269,312 parameters (256M), and so has the study's "
+    "released dynamic_convolution.gin built from mtf 0.1.21's own layers.")
 
 WEIGHTED_AS_RUN = (
     "transformer.Unitransformer.positional_embedding = True",
@@ -110,8 +105,10 @@ EXPERTS = (
     "32 experts (ReLU, no biases) in place of every fourth feed-forward "
     "of the encoder and of the decoder: blocks 3, 7 and 11 of 12, the "
     "release's; counted from each stack's last block at other scales "
-    "(blocks 1 and 5 of the cpu scale's 6). Load-balancing loss x 1e-2 "
-    "and routing groups of up to 1,024 tokens, minimum capacity 4, as mtf's "
+    "(blocks 1 and 5 of the cpu scale's 6, where their number keeps the "
+    "paper's total over the stack: 24; 16 in 1 of 2 at tiny). "
+    "Load-balancing loss x 1e-2 and routing groups of up to 1,024 tokens "
+    "(d_ff / 3 at every scale: 256 at cpu), minimum capacity 4, as mtf's "
     "MoE1D, which the release ran. Capacity factors in the encoder and the "
     "decoder alike (the paper); the release's \"deccoder/\" typo left "
     "its decoder at mtf's 1.25 in training and 2.0 in evaluation "
@@ -220,11 +217,10 @@ VARIANTS = (
             "512 of 3072 (x 1/6 at every scale), which the paper does not "
             "mention: the kit follows the release "
             "(release: dynamic_convolution.gin).",
-            params_note=DYNAMIC_PARAMS, flops_note=DYNAMIC_FLOPS,
-            release_as_run=CONVOLUTION_AS_RUN),
+            params_note=DYNAMIC_PARAMS),
     Variant("lightweight_convolution", "Lightweight convolution", FAMILY,
             CONVOLUTION + "(release: lightweight_convolution.gin).",
-            params_note=LIGHTWEIGHT_PARAMS, release_as_run=CONVOLUTION_AS_RUN),
+            params_note=LIGHTWEIGHT_PARAMS),
     Variant("weighted_transformer", "Weighted Transformer", FAMILY,
             WEIGHTED, optimizer="adafactor_branch_weights",
             release_as_run=WEIGHTED_AS_RUN),
