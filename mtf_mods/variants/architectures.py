@@ -3,9 +3,44 @@ convolutions, Synthesizers, the Evolved, Universal, Funnel and Weighted
 Transformers, mixture of experts, Switch and product key memory. Their
 layers enter as TransformerLayers or at the stack (mtf_mods.layers).
 """
+from mtf_mods.variants.variant import at_cpu
+from mtf_mods.variants.variant import at_tiny
+from mtf_mods.variants.variant import TINY_SEQUENCES
+from mtf_mods.variants.variant import TINY_VOCABULARY
 from mtf_mods.variants.variant import Variant
 
 FAMILY = "architecture"
+
+WEIGHTED_HEADS = (
+    "Every head is a branch through its layer's feed-forward, so the FLOPs "
+    "grow with the heads: 12 at the paper scale, 6 at cpu, 4 at tiny (each "
+    "scale's heads x d_kv is its d_model); a row with the paper's 12 heads "
+    "would change the scale's attention, not the row.")
+UNIVERSAL_BLOCK = (
+    "One block per stack at every scale: a sixth of the cpu baseline's 6 "
+    "blocks (the paper: a twelfth of 12), so its parameters are a larger "
+    "share; its FLOPs keep their ratio (2 x num_layers steps and "
+    "num_layers / 6 applications before and after).")
+TINY_FUNNEL = (
+    "The tiny scale's 2-layer encoder is 2 blocks of one layer, pooled "
+    "once (the paper's 3 blocks of 4, pooled twice), and its decoder and "
+    "softmax are most of the tiny model's FLOPs; the tiny scale serves "
+    "the tests, not the study.")
+SYNTHESIZER_RANDOM_CPU = (
+    "Its random tables hold max_sequence_length^2 weights per head (128^2 "
+    "at cpu, 512^2 in the paper) in place of the query and key "
+    "projections (d_model^2 each): they are a smaller share of the cpu "
+    "model than of the paper's.")
+# (mode: the small scales at which its ratios depart)
+SYNTHESIZER_DEPARTURES = {
+    "dense_plus": (at_tiny(1.06, 1.01, TINY_SEQUENCES),),
+    "dense_plus_alpha": (at_tiny(1.06, 1.01, TINY_SEQUENCES),),
+    "factorized": (at_tiny(1.19, 0.95, TINY_SEQUENCES),),
+    "random": (at_tiny(1.95, 0.95, TINY_SEQUENCES),
+               at_cpu(1.03, 0.9, SYNTHESIZER_RANDOM_CPU)),
+    "random_plus": (at_tiny(2.02, 1.0, TINY_SEQUENCES),),
+    "random_plus_alpha": (at_tiny(2.02, 1.0, TINY_SEQUENCES),),
+}
 
 SYNTHESIZER = ("In the encoder's and the decoder's self-attention, "
                "encoder-decoder attention unchanged, relative position bias "
@@ -48,7 +83,8 @@ def _synthesizer(mode, row, release):
   return Variant("synthesizer_" + mode, "Synthesizer (%s)" % row, FAMILY,
                  SYNTHESIZER + "Mode %s (release: %s)." % (mode, release),
                  params_note=params_note,
-                 release_as_run=("max_sequence_length = 512",))
+                 release_as_run=("max_sequence_length = 512",),
+                 scale_departures=SYNTHESIZER_DEPARTURES.get(mode, ()))
 
 
 CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
@@ -223,29 +259,36 @@ VARIANTS = (
             params_note=LIGHTWEIGHT_PARAMS),
     Variant("weighted_transformer", "Weighted Transformer", FAMILY,
             WEIGHTED, optimizer="adafactor_branch_weights",
-            release_as_run=WEIGHTED_AS_RUN),
+            release_as_run=WEIGHTED_AS_RUN,
+            scale_departures=(at_tiny(1.13, 1.54, WEIGHTED_HEADS),
+                              at_cpu(1.27, 3.77, WEIGHTED_HEADS))),
     Variant("mixture_of_experts", "Mixture of experts", FAMILY,
             EXPERTS + "Top-2 routing (GShard's: the second expert with "
             "probability min(1, g2 / 0.2), mtf's default \"random\" "
             "policy), experts of d_ff / 2 (1536: the baseline's FLOPs), "
             "capacity factor 2.0 (release: mixture_of_experts.gin).",
-            flops_note=EXPERTS_FLOPS, release_as_run=EXPERTS_AS_RUN),
+            flops_note=EXPERTS_FLOPS, release_as_run=EXPERTS_AS_RUN,
+            scale_departures=(at_tiny(1.9, 1.05, TINY_VOCABULARY),)),
     Variant("switch_transformer", "Switch Transformer", FAMILY,
             EXPERTS + "Top-1 (Switch) routing, experts of d_ff, capacity "
             "factor 1.2, the router's input jittered by U(0.99, 1.01) in "
             "training (release: switch_transformer.gin, whose rand_1 "
             "names mtf 0.1.21 renamed: switch gating, input_jitter "
             "1e-2).", params_note=SWITCH_PARAMS,
-            release_as_run=EXPERTS_AS_RUN),
+            release_as_run=EXPERTS_AS_RUN,
+            scale_departures=(at_tiny(2.92, 1.1, TINY_VOCABULARY),)),
     Variant("product_key_memory", "Product key memory", FAMILY, MEMORY,
-            flops_note=MEMORY_FLOPS),
+            flops_note=MEMORY_FLOPS,
+            scale_departures=(at_tiny(1.42, 1.0, TINY_VOCABULARY),)),
     Variant("evolved_transformer", "Evolved Transformer", FAMILY, EVOLVED,
             params_note=EVOLVED_PARAMS, flops_note=EVOLVED_FLOPS,
             release_as_run=(
                 "mtf_mods.EvolvedDecoderConvolution.mask_zero_ids = True",)),
     Variant("universal_transformer", "Universal Transformer", FAMILY,
             UNIVERSAL, flops_note=UNIVERSAL_FLOPS, release_as_run=(
-                "mtf_mods.UniversalTransformerStack.recurrence = 'basic'",)),
+                "mtf_mods.UniversalTransformerStack.recurrence = 'basic'",),
+            scale_departures=(at_tiny(1.56, 2.32, TINY_VOCABULARY),
+                              at_cpu(0.45, 3.91, UNIVERSAL_BLOCK))),
     Variant("funnel_transformer", "Funnel Transformer", FAMILY, FUNNEL,
             flops_note=FUNNEL_FLOPS, release_as_run=(
                 "mtf_mods.FunnelLayerStack.pool_between_blocks = False",
@@ -253,5 +296,6 @@ VARIANTS = (
                 "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_call_layer,"
                 " @transformer.sublayer_dropout, @transformer.sublayer_residual]",
                 "mtf_mods.FunnelLayerStack.sublayers_final = ["
-                "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_dropout]")),
+                "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_dropout]"),
+            scale_departures=(at_tiny(1.0, 0.93, TINY_FUNNEL),)),
 ) + tuple(_synthesizer(*row) for row in SYNTHESIZER_ROWS)
