@@ -43,9 +43,10 @@ def scaled(value=gin.REQUIRED, ratio="1", multiple_of=1):
 
 
 @gin.configurable(module="mtf_mods")
-def scaled_square_root(values=gin.REQUIRED, ratio="1", multiple_of=1):
+def scaled_square_root(values=gin.REQUIRED, ratio="1", multiple_of=1,
+                       at_least=1):
   """sqrt(ratio x product(values)), rounded to the nearest positive multiple
-  of `multiple_of` (ties up).
+  of `multiple_of` (ties up), and at least `at_least`.
 
   For a size whose square is what scales: a table of n^2 rows of d_model
   (the product key memory's n_keys^2 slots) keeps its share of a model of
@@ -57,12 +58,15 @@ def scaled_square_root(values=gin.REQUIRED, ratio="1", multiple_of=1):
     values: the scale's sizes (scale macros) whose product scales n^2.
     ratio: a fraction as a string.
     multiple_of: the rounding's multiple.
+    at_least: the smallest result (the memory's knn: it selects knn of
+      the n_keys sub-keys).
 
   Returns:
     an int.
   """
   root = math.sqrt(fractions.Fraction(ratio) * math.prod(values))
-  return max(1, math.floor(root / multiple_of + 0.5)) * multiple_of
+  return max(at_least,
+             max(1, math.floor(root / multiple_of + 0.5)) * multiple_of)
 
 
 @gin.configurable(module="mtf_mods")

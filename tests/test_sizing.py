@@ -75,3 +75,10 @@ def test_a_square_root_keeps_a_square_tables_share(num_layers, d_model,
 def test_a_size_per_placed_block_keeps_its_total_over_the_stack(
     num_blocks, expected):
   assert sizing.per_placed_block(32, num_blocks, 4, multiple_of=2) == expected
+
+
+def test_a_square_root_is_never_below_its_floor():
+  """One tiny layer would give sqrt(256/9 x 32) = 30 sub-keys, fewer than
+  the memory's knn of 32."""
+  assert sizing.scaled_square_root([1, 32], "256/9") == 30
+  assert sizing.scaled_square_root([1, 32], "256/9", at_least=32) == 32
