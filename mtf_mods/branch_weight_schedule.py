@@ -12,7 +12,9 @@ of T: the paper freezes "the weights of the branched attention module for
 the last 20,000 steps of pre-training" (Ahmed et al. 2017 froze kappa and
 alpha, the rest of the network training on). slanted_triangular is mtf's
 (Howard and Ruder 2018): a linear rise over the first 10% of T to 0.01,
-then a linear fall to 0.01 / 32. Where the paper is silent (the schedule and
+then a linear fall to 0.01 / 32; for a run of fewer than 10 steps, where
+mtf's divides by a rise of 0 steps, the rise lasts one step
+(`slanted_triangular`). Where the paper is silent (the schedule and
 its peak), the kit takes the release's weighted_transformer.gin.
 
 The release meant this and ran none of it: mtf's AdafactorWithMultiLRSchedule
@@ -28,6 +30,7 @@ T is the gin macro `pretraining_steps` (gin/scales/*.gin, and the study's
 full run): a run cut short (the study's early-loss seeds stop at 1/8 of the
 steps) keeps the full run's schedule.
 """
+import math
 import re
 
 import gin
@@ -55,6 +58,22 @@ def frozen_at_end(step, total_train_steps,
             else steps_or_fraction * total_train_steps)
   return tf.cast(tf.less(tf.cast(step, tf.float32),
                          float(total_train_steps - frozen)), tf.float32)
+
+
+@gin.configurable(module="mtf_mods")
+def slanted_triangular(step, total_train_steps, cut_fraction=0.1, **kwargs):
+  """mtf's slanted_triangular, defined for a run of any length.
+
+  mtf rises over cut = floor(cut_fraction T) steps and divides by cut, so a
+  run of fewer than 1 / cut_fraction steps (10) has a NaN or infinite
+  learning rate at every step. Its value depends on T only through cut: with T raised to
+  1 / cut_fraction where it is less, the rise lasts one step and the
+  schedule equals mtf's wherever mtf's is defined.
+  """
+  shortest = math.ceil(1.0 / cut_fraction)
+  return learning_rate_schedules.slanted_triangular(
+      step, max(total_train_steps, shortest), cut_fraction=cut_fraction,
+      **kwargs)
 
 
 @gin.configurable(module="mtf_mods")

@@ -1,8 +1,13 @@
 """Refuse to resume from a checkpoint of a different model configuration.
 
-The checkpoint in model_dir stores every model variable by name and shape
-(optimizer slots aside); a configuration whose variables differ would either
-fail deep inside TensorFlow or, worse, restore a subset silently.
+The checkpoint in model_dir stores every model variable by name and shape,
+beside the optimizer's slots and the global step; a configuration whose
+model variables differ would either fail deep inside TensorFlow or, worse,
+restore a subset silently. The optimizer's slots are not the model's: a
+stage that reads a checkpoint without training it (the held-out loss,
+decoding) builds no optimizer at all, so the guard compares model
+variables only, whichever optimizer (Adafactor, or Adam for the Rezero and
+Fixup rows) wrote the checkpoint.
 """
 import re
 
@@ -10,7 +15,12 @@ import tensorflow.compat.v1 as tf
 
 from mtf_mods import model_dir_reader
 
-_NOT_MODEL = re.compile(r"(_slot_[a-z]+$)|(^global_step$)")
+# The names mtf 0.1.21's optimizers (mesh_tensorflow/optimize.py) give the
+# slots of a variable v: Adafactor v_slot_vr, v_slot_vc, v_slot_v, v_slot_m;
+# Adam (AdamWeightDecayOptimizer) v/adam_m, v/adam_v; momentum
+# v_momentum_v.
+_NOT_MODEL = re.compile(
+    r"(_slot_(vr|vc|v|m)$)|(/adam_(m|v)$)|(_momentum_v$)|(^global_step$)")
 
 
 class ModelDirMismatch(ValueError):

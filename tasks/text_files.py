@@ -4,9 +4,10 @@
 pipeline as the mini task (`pipeline.py`) on files of one document per line.
 The patterns are expanded (tf.io.gfile.glob, so cloud paths work too) at
 registration. A SentencePiece vocabulary is trained on the training files on
-first use and cached under `<cache>/text_files/<hash>-spm<V>/`, where the hash
-covers the files' paths, sizes and modification times, so editing a file
-trains a new one.
+first use (its ids by frequency, vocabularies.py) and cached under
+`<cache>/text_files/<hash>-spm<V>-ids-by-frequency/`, where the hash covers
+the files' paths, sizes and modification times, so editing a file trains a
+new one.
 
 Without validation files, a deterministic 'validation_fraction' of the
 training lines is held out: a line goes to validation when its fingerprint
@@ -163,7 +164,8 @@ def register_text_files_task(name: str, train_patterns: list[str],
     check_text_file(path)
   locate = TextFilesVocabulary(
       tuple(train_files),
-      f"text_files/{_fingerprint(train_files)}-spm{vocab_size}", vocab_size)
+      f"text_files/{_fingerprint(train_files)}-spm{vocab_size}"
+      f"-{vocabularies.ID_ORDER}", vocab_size)
   source = pipeline.TextLineFiles(
       split_files.__getitem__, splits=("train", "validation"),
       description=", ".join(train_patterns), keep_line=keep_line)

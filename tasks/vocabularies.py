@@ -12,6 +12,18 @@ The model type is BPE. SentencePiece's unigram trainer, tried first, splits the
 most frequent function words of template-generated text ("▁is" -> "▁" + "is");
 BPE segments it as one would expect. The paper does not fix the model type.
 
+Ids follow frequency. SentencePiece's BPE trainer numbers the merged pieces
+in merge order and puts every single-character piece (letters, digits,
+punctuation, the word boundary "▁") after them, the last ids, though they
+are among the most frequent tokens. The adaptive input embeddings and the
+adaptive softmax (mtf_mods/layers/vocabulary/clusters.py) give the first
+ids the largest embeddings, as T5's vocabulary, whose ids follow
+frequency, lets them. So after training, the pieces after padding, EOS
+and UNK are renumbered by how often they occur in the training text
+(ties by the trainer's order), each keeping its score: BPE merges by
+score, so every text segments into the same pieces (ID_ORDER names this
+order in the cache keys of the vocabularies trained here).
+
 `LazySentencePieceVocabulary` is a `seqio.SentencePieceVocabulary` with 100
 sentinel ids (as the paper) whose model file is located, or made, by a
 callable on first use, so registering a task does no work.
@@ -21,13 +33,20 @@ import json
 import os
 from typing import Callable, Sequence
 
+import collections
+
 import seqio
 import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2
 import tensorflow as tf
 
 from mtf_mods import atomic_files
 
 NUM_SENTINELS = 100
+# Part of every cache key of a vocabulary trained here: a cached model of
+# the trainer's own order is not reused.
+ID_ORDER = "ids-by-frequency"
+_FIXED_IDS = 3  # padding, EOS, UNK keep T5's ids 0, 1, 2
 _SAMPLING_SEED = 0
 _TRAINER_OPTIONS = dict(
     model_type="bpe",
@@ -56,7 +75,26 @@ def _marker(text_files: Sequence[str], vocab_size: int) -> str:
     stat = tf.io.gfile.stat(path)
     files.append([os.path.abspath(path), stat.length, stat.mtime_nsec])
   return json.dumps(dict(vocab_size=vocab_size, options=_TRAINER_OPTIONS,
-                         seed=_SAMPLING_SEED, files=files), sort_keys=True)
+                         seed=_SAMPLING_SEED, files=files, ids=ID_ORDER),
+                    sort_keys=True)
+
+
+def ids_by_frequency(model: bytes, text_files: Sequence[str]) -> bytes:
+  """The model with its pieces after the first _FIXED_IDS renumbered by
+  their count in the segmented text files, most frequent first (ties in
+  the model's order); each piece keeps its score and type."""
+  processor = spm.SentencePieceProcessor(model_proto=model)
+  counts = collections.Counter()
+  for line in _lines(text_files):
+    counts.update(processor.encode(line))
+  proto = sentencepiece_model_pb2.ModelProto()
+  proto.ParseFromString(model)
+  pieces = list(proto.pieces)
+  order = sorted(range(_FIXED_IDS, len(pieces)), key=lambda i: (-counts[i], i))
+  del proto.pieces[:]
+  for i in list(range(_FIXED_IDS)) + order:
+    proto.pieces.add().CopyFrom(pieces[i])
+  return proto.SerializeToString()
 
 
 def train_sentencepiece(text_files: list[str], model_prefix: str,
@@ -85,7 +123,8 @@ def train_sentencepiece(text_files: list[str], model_prefix: str,
       sentence_iterator=_lines(text_files), model_writer=model,
       vocab_size=vocab_size, hard_vocab_limit=False, minloglevel=2,
       **_TRAINER_OPTIONS)
-  atomic_files.write_bytes(model_path, model.getvalue())
+  atomic_files.write_bytes(model_path,
+                           ids_by_frequency(model.getvalue(), text_files))
   atomic_files.write_bytes(marker_path, marker.encode("utf-8"))
   return model_path
 

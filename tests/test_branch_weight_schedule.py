@@ -197,3 +197,25 @@ def test_a_run_cut_to_the_early_step_keeps_the_full_runs_schedule():
     assert gin_config.query(
         "mtf_mods.AdafactorWithBranchWeightSchedule.total_steps") == (
             budget.final)
+
+
+def _schedule_values(schedule, total, steps):
+  with tf.Graph().as_default(), tf.Session() as session:
+    return session.run([schedule(tf.constant(step), total) for step in steps])
+
+
+def test_the_slanted_triangular_is_mtfs_and_finite_in_a_short_run():
+  """mtf's rise of floor(T / 10) steps is 0 steps for T < 10, a NaN or
+  infinite rate at every step (a study's 8-step pre-training gave a NaN
+  held-out loss); the
+  kit's rises over one step there and equals mtf's from T = 10 on."""
+  steps = [0, 1, 3, 7, 19]
+  np.testing.assert_allclose(
+      _schedule_values(branch_weight_schedule.slanted_triangular, 20, steps),
+      [slanted_triangular(step, 20) for step in steps], rtol=1e-6)
+  assert not np.isfinite(_schedule_values(
+      learning_rate_schedules.slanted_triangular, 8, [0, 1])).any()
+  short = _schedule_values(branch_weight_schedule.slanted_triangular, 8,
+                           [0, 1, 7])
+  np.testing.assert_allclose(short, [slanted_triangular(step, 10)
+                                     for step in (0, 1, 7)], rtol=1e-6)

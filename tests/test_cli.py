@@ -28,26 +28,36 @@ def test_variants_lists_every_registered_variant():
   assert result.returncode == 0, result.stderr[-2000:]
   rows = [line.split("\t") for line in result.stdout.splitlines()]
   assert rows[0] == ["name", "table1_row", "params", "paper_params",
-                     "flops_per_step", "flops_ratio", "paper_ops",
-                     "paper_ops_ratio"]
+                     "params_ratio", "paper_params_ratio", "flops_per_step",
+                     "flops_ratio", "paper_ops", "paper_ops_ratio",
+                     "scale_departure"]
   assert [row[0] for row in rows[1:]] == variants.names()
   table = paper.table1()
-  for row in rows[1:]:
-    name, table1_row, params, paper_params, flops, flops_ratio, ops, ratio = row
-    assert table1_row == (variants.get(name).table1_row or "")
-    assert int(params) > 0 and float(flops) > 0
-    if not variants.get(name).in_table1:  # a modification of your own
-      assert paper_params == ops == ratio == "" and float(flops_ratio) > 0
-      continue
-    assert float(paper_params) == table[table1_row]["Params"]
-    assert float(ops) == pytest.approx(table[table1_row]["Ops"], rel=1e-3)
-    assert float(ratio) == pytest.approx(
-        table[table1_row]["Ops"] / table["Vanilla Transformer"]["Ops"],
-        abs=1e-3)
-    assert float(flops_ratio) > 0
+  vanilla = table["Vanilla Transformer"]
   baseline = rows[1]
   assert baseline[0] == variants.BASELINE
-  assert baseline[5] == baseline[7] == "1.000"
+  for row in rows[1:]:
+    (name, table1_row, params, paper_params, params_ratio, paper_params_ratio,
+     flops, flops_ratio, ops, ratio, departure) = row
+    variant = variants.get(name)
+    assert table1_row == (variant.table1_row or "")
+    assert int(params) > 0 and float(flops) > 0
+    assert float(params_ratio) == pytest.approx(
+        int(params) / int(baseline[2]), abs=1e-3)
+    at_tiny = variant.departure("tiny")
+    assert departure == (at_tiny.why if at_tiny else "")
+    if not variant.in_table1:  # a modification of your own
+      assert paper_params == paper_params_ratio == ops == ratio == ""
+      assert float(flops_ratio) > 0
+      continue
+    assert float(paper_params) == table[table1_row]["Params"]
+    assert float(paper_params_ratio) == pytest.approx(
+        table[table1_row]["Params"] / vanilla["Params"], abs=1e-3)
+    assert float(ops) == pytest.approx(table[table1_row]["Ops"], rel=1e-3)
+    assert float(ratio) == pytest.approx(
+        table[table1_row]["Ops"] / vanilla["Ops"], abs=1e-3)
+    assert float(flops_ratio) > 0
+  assert baseline[4] == baseline[5] == baseline[7] == baseline[9] == "1.000"
 
 
 def test_variants_refuses_an_unknown_scale():

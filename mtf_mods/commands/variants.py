@@ -4,14 +4,18 @@ import argparse
 from mtf_mods import cli
 from mtf_mods import plugins
 
-HELP = "one row per registered variant: Table 1 row, params, FLOPs"
+HELP = ("one row per registered variant: Table 1 row, params, FLOPs and "
+        "their ratios to the baseline beside the paper's")
 
 
 def main(argv):
   parser = argparse.ArgumentParser(
       prog="mtf-mods variants",
       description="One row per registered variant: Table 1 row, trainable "
-      "parameters and FLOPs of one training step at the scale.")
+      "parameters and FLOPs of one training step at the scale, each beside "
+      "the paper's and as a ratio to the baseline beside the paper's ratio; "
+      "at a small scale, the registry's reason where a row's ratios depart "
+      "from its paper-scale ones.")
   parser.add_argument("--scale", default="paper")
   parser.add_argument("--variants", default="all",
                       help="comma-separated registered variants, or 'all' "

@@ -3,9 +3,44 @@ convolutions, Synthesizers, the Evolved, Universal, Funnel and Weighted
 Transformers, mixture of experts, Switch and product key memory. Their
 layers enter as TransformerLayers or at the stack (mtf_mods.layers).
 """
+from mtf_mods.variants.variant import at_cpu
+from mtf_mods.variants.variant import at_tiny
+from mtf_mods.variants.variant import TINY_SEQUENCES
+from mtf_mods.variants.variant import TINY_VOCABULARY
 from mtf_mods.variants.variant import Variant
 
 FAMILY = "architecture"
+
+WEIGHTED_HEADS = (
+    "Every head is a branch through its layer's feed-forward, so the FLOPs "
+    "grow with the heads: 12 at the paper scale, 6 at cpu, 4 at tiny (each "
+    "scale's heads x d_kv is its d_model); a row with the paper's 12 heads "
+    "would change the scale's attention, not the row.")
+UNIVERSAL_BLOCK = (
+    "One block per stack at every scale: a sixth of the cpu baseline's 6 "
+    "blocks (the paper: a twelfth of 12), so its parameters are a larger "
+    "share; its FLOPs keep their ratio (2 x num_layers steps and "
+    "num_layers / 6 applications before and after).")
+TINY_FUNNEL = (
+    "The tiny scale's 2-layer encoder is 2 blocks of one layer, pooled "
+    "once (the paper's 3 blocks of 4, pooled twice), and its decoder and "
+    "softmax are most of the tiny model's FLOPs; the tiny scale serves "
+    "the tests, not the study.")
+SYNTHESIZER_RANDOM_CPU = (
+    "Its random tables hold max_sequence_length^2 weights per head (128^2 "
+    "at cpu, 512^2 in the paper) in place of the query and key "
+    "projections (d_model^2 each): they are a smaller share of the cpu "
+    "model than of the paper's.")
+# (mode: the small scales at which its ratios depart)
+SYNTHESIZER_DEPARTURES = {
+    "dense_plus": (at_tiny(1.06, 1.01, TINY_SEQUENCES),),
+    "dense_plus_alpha": (at_tiny(1.06, 1.01, TINY_SEQUENCES),),
+    "factorized": (at_tiny(1.19, 0.95, TINY_SEQUENCES),),
+    "random": (at_tiny(1.95, 0.95, TINY_SEQUENCES),
+               at_cpu(1.03, 0.9, SYNTHESIZER_RANDOM_CPU)),
+    "random_plus": (at_tiny(2.02, 1.0, TINY_SEQUENCES),),
+    "random_plus_alpha": (at_tiny(2.02, 1.0, TINY_SEQUENCES),),
+}
 
 SYNTHESIZER = ("In the encoder's and the decoder's self-attention, "
                "encoder-decoder attention unchanged, relative position bias "
@@ -70,37 +105,33 @@ def _synthesizer(mode, row, release):
                  SYNTHESIZER + "Mode %s (release: %s)." % (mode, release),
                  params_note=params_note,
                  release_as_run=("max_sequence_length = 512",),
-                 replicated=replicated)
+                 replicated=replicated,
+                 scale_departures=SYNTHESIZER_DEPARTURES.get(mode, ()))
 
 
 CONVOLUTION = ("In place of the encoder's and the decoder's self-attention: "
                "kernel width 9, relative positions -4..+4 in the encoder and "
-               "-8..0 (causal) in the decoder, as the release. The kernel is "
-               "shared by every 2 channels (num_unique_depth_filters = 2, as "
-               "the release bound it), where the release ran with one kernel "
-               "per channel: mtf 0.1.21's LocalConvAttnBlock does not pass "
-               "num_unique_depth_filters on to its convolution. "
-               "mtf_mods.LocalConvolution.num_unique_depth_filters = 1 is "
-               "the release as it ran, and Table 1's counts are of that. ")
-
-CONVOLUTION_AS_RUN = (
-    "mtf_mods.LocalConvolution.num_unique_depth_filters = 1",)
+               "-8..0 (causal) in the decoder, as the release. One kernel "
+               "per channel, as the release ran and Table 1 counts (the "
+               "paper does not say how many channels share one): the "
+               "release bound num_unique_depth_filters = 2, which mtf "
+               "0.1.21's LocalConvAttnBlock does not pass on to its "
+               "convolution. The kit keeps, as for the Synthesizers, what "
+               "the release ran; "
+               "--gin_param='mtf_mods.LocalConvolution."
+               "num_unique_depth_filters = 2' is what it bound (a kernel "
+               "shared by every 2 channels). ")
 
 LIGHTWEIGHT_PARAMS = (
-    "Table 1 prints 224M; the release as it ran (one kernel per channel) "
-    "has 223,300,608 parameters (223M), and so has the study's released "
-    "lightweight_convolution.gin built from mtf 0.1.21's own layers; with "
-    "the kernel shared by 2 channels the kit has 223.2M.")
+    "Table 1 prints 224M; this configuration (one kernel per channel, as "
+    "the release ran) has 223,300,608 parameters (223M), and so has the "
+    "study's released lightweight_convolution.gin built from mtf 0.1.21's "
+    "own layers.")
 DYNAMIC_PARAMS = (
-    "Table 1 prints 257M; the release as it ran (one kernel per channel, so "
-    "a kernel predictor of d_model x d_model x 9 per layer) has 256,269,312 "
-    "parameters (256M), and so has the study's released "
-    "dynamic_convolution.gin built from mtf 0.1.21's own layers; a kernel "
-    "shared by 2 channels halves the predictor: the kit has 192.5M.")
-DYNAMIC_FLOPS = (
-    "A kernel shared by 2 channels halves the kernel predictor's work: "
-    "FLOPs ratio 0.830, where Table 1's 11.8T (1.063) is the release as it "
-    "ran, 1.061 on mtf's layers and with num_unique_depth_filters = 1.")
+    "Table 1 prints 257M; this configuration (one kernel per channel, as "
+    "the release ran: a kernel predictor of d_model x d_model x 9 per "
+    "layer) has 256,269,312 parameters (256M), and so has the study's "
+    "released dynamic_convolution.gin built from mtf 0.1.21's own layers.")
 
 WEIGHTED_AS_RUN = (
     "transformer.Unitransformer.positional_embedding = True",
@@ -132,8 +163,10 @@ EXPERTS = (
     "32 experts (ReLU, no biases) in place of every fourth feed-forward "
     "of the encoder and of the decoder: blocks 3, 7 and 11 of 12, the "
     "release's; counted from each stack's last block at other scales "
-    "(blocks 1 and 5 of the cpu scale's 6). Load-balancing loss x 1e-2 "
-    "and routing groups of up to 1,024 tokens, minimum capacity 4, as mtf's "
+    "(blocks 1 and 5 of the cpu scale's 6, where their number keeps the "
+    "paper's total over the stack: 24; 16 in 1 of 2 at tiny). "
+    "Load-balancing loss x 1e-2 and routing groups of up to 1,024 tokens "
+    "(d_ff / 3 at every scale: 256 at cpu), minimum capacity 4, as mtf's "
     "MoE1D, which the release ran. Capacity factors in the encoder and the "
     "decoder alike (the paper); the release's \"deccoder/\" typo left "
     "its decoder at mtf's 1.25 in training and 2.0 in evaluation "
@@ -242,29 +275,35 @@ VARIANTS = (
             "512 of 3072 (x 1/6 at every scale), which the paper does not "
             "mention: the kit follows the release "
             "(release: dynamic_convolution.gin).",
-            params_note=DYNAMIC_PARAMS, flops_note=DYNAMIC_FLOPS,
-            release_as_run=CONVOLUTION_AS_RUN),
+            params_note=DYNAMIC_PARAMS),
     Variant("lightweight_convolution", "Lightweight convolution", FAMILY,
             CONVOLUTION + "(release: lightweight_convolution.gin).",
-            params_note=LIGHTWEIGHT_PARAMS, release_as_run=CONVOLUTION_AS_RUN),
+            params_note=LIGHTWEIGHT_PARAMS),
     Variant("weighted_transformer", "Weighted Transformer", FAMILY,
             WEIGHTED, optimizer="adafactor_branch_weights",
-            release_as_run=WEIGHTED_AS_RUN, replicated=WEIGHTED_REPLICATED),
+            release_as_run=WEIGHTED_AS_RUN,
+            replicated=WEIGHTED_REPLICATED,
+            scale_departures=(at_tiny(1.13, 1.54, WEIGHTED_HEADS),
+                              at_cpu(1.27, 3.77, WEIGHTED_HEADS))),
     Variant("mixture_of_experts", "Mixture of experts", FAMILY,
             EXPERTS + "Top-2 routing (GShard's: the second expert with "
             "probability min(1, g2 / 0.2), mtf's default \"random\" "
             "policy), experts of d_ff / 2 (1536: the baseline's FLOPs), "
             "capacity factor 2.0 (release: mixture_of_experts.gin).",
-            flops_note=EXPERTS_FLOPS, release_as_run=EXPERTS_AS_RUN),
+            flops_note=EXPERTS_FLOPS, release_as_run=EXPERTS_AS_RUN,
+            scale_departures=(at_tiny(1.9, 1.05, TINY_VOCABULARY),)),
     Variant("switch_transformer", "Switch Transformer", FAMILY,
             EXPERTS + "Top-1 (Switch) routing, experts of d_ff, capacity "
             "factor 1.2, the router's input jittered by U(0.99, 1.01) in "
             "training (release: switch_transformer.gin, whose rand_1 "
             "names mtf 0.1.21 renamed: switch gating, input_jitter "
             "1e-2).", params_note=SWITCH_PARAMS,
-            release_as_run=EXPERTS_AS_RUN),
+            release_as_run=EXPERTS_AS_RUN,
+            scale_departures=(at_tiny(2.92, 1.1, TINY_VOCABULARY),)),
     Variant("product_key_memory", "Product key memory", FAMILY, MEMORY,
-            flops_note=MEMORY_FLOPS, replicated=MEMORY_REPLICATED),
+            flops_note=MEMORY_FLOPS,
+            replicated=MEMORY_REPLICATED,
+            scale_departures=(at_tiny(1.42, 1.0, TINY_VOCABULARY),)),
     Variant("evolved_transformer", "Evolved Transformer", FAMILY, EVOLVED,
             params_note=EVOLVED_PARAMS, flops_note=EVOLVED_FLOPS,
             release_as_run=(
@@ -272,7 +311,9 @@ VARIANTS = (
             replicated=EVOLVED_REPLICATED),
     Variant("universal_transformer", "Universal Transformer", FAMILY,
             UNIVERSAL, flops_note=UNIVERSAL_FLOPS, release_as_run=(
-                "mtf_mods.UniversalTransformerStack.recurrence = 'basic'",)),
+                "mtf_mods.UniversalTransformerStack.recurrence = 'basic'",),
+            scale_departures=(at_tiny(1.56, 2.32, TINY_VOCABULARY),
+                              at_cpu(0.45, 3.91, UNIVERSAL_BLOCK))),
     Variant("funnel_transformer", "Funnel Transformer", FAMILY, FUNNEL,
             flops_note=FUNNEL_FLOPS, release_as_run=(
                 "mtf_mods.FunnelLayerStack.pool_between_blocks = False",
@@ -280,5 +321,6 @@ VARIANTS = (
                 "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_call_layer,"
                 " @transformer.sublayer_dropout, @transformer.sublayer_residual]",
                 "mtf_mods.FunnelLayerStack.sublayers_final = ["
-                "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_dropout]")),
+                "@mtf_mods.sublayer_rms_norm, @transformer.sublayer_dropout]"),
+            scale_departures=(at_tiny(1.0, 0.93, TINY_FUNNEL),)),
 ) + tuple(_synthesizer(*row) for row in SYNTHESIZER_ROWS)

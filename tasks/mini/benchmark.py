@@ -152,7 +152,8 @@ class MiniBenchmark:
                                        os.path.join(directory, "spm"),
                                        TRANSLATION_VOCAB_SIZE)
     directory = cache.cached_directory(
-        f"{self.key()}-translation-spm{TRANSLATION_VOCAB_SIZE}", build)
+        f"{self.key()}-translation-spm{TRANSLATION_VOCAB_SIZE}"
+        f"-{vocabularies.ID_ORDER}", build)
     return os.path.join(directory, "spm.model")
 
 

@@ -6,7 +6,7 @@ training split; both are generated on first use (the first dataset or
 vocabulary access), not at registration, below `cache.cache_dir()`:
 
   <cache>/mini/v<CORPUS_VERSION>-seed<S>-train<N>-validation<M>/{train,validation}.txt
-  <cache>/mini/v<CORPUS_VERSION>-seed<S>-train<N>-validation<M>-spm<V>/spm.model
+  <cache>/mini/v<CORPUS_VERSION>-seed<S>-train<N>-validation<M>-spm<V>-ids-by-frequency/spm.model
 
 The default task takes its corpus size from these environment variables,
 else from the module constants. They are read whenever the corpus or the
@@ -90,7 +90,7 @@ class MiniCorpus:
     """Path of the SentencePiece model, training it on the corpus if needed."""
     train_file = self.files()["train"]
     directory = cache.cached_directory(
-        f"{self.key()}-spm{self.vocab_size}",
+        f"{self.key()}-spm{self.vocab_size}-{vocabularies.ID_ORDER}",
         lambda d: vocabularies.train_sentencepiece(
             [train_file], os.path.join(d, "spm"), self.vocab_size))
     return os.path.join(directory, "spm.model")

@@ -7,6 +7,7 @@ import seqio
 import tensorflow_datasets as tfds
 
 from mtf_mods.tasks import text_files
+from mtf_mods.tasks import vocabularies
 from mtf_mods.tasks.mini import corpus as mini_corpus
 
 LENGTHS = {"inputs": 64, "targets": 16}
@@ -56,7 +57,8 @@ def test_examples_use_a_vocabulary_trained_on_the_files(files, cache):
   assert example["targets"][0] == VOCAB + 99
   model = vocabulary.sentencepiece_model_file
   assert model.startswith(str(cache / "text_files"))
-  assert model.endswith(f"-spm{VOCAB}{os.sep}spm.model")
+  assert model.endswith(f"-spm{VOCAB}-{vocabularies.ID_ORDER}{os.sep}"
+                        "spm.model")
   with open(files / "validation.txt") as f:
     assert len(_texts(task, "validation")) == len(f.readlines())
 

@@ -132,9 +132,10 @@ def test_variants_lists_the_new_variant_without_paper_columns(site, package):
   rows = {line.split("\t")[0]: line.split("\t")
           for line in result.stdout.splitlines()[1:]}
   assert list(rows) == ["rms_norm", NAME]
-  (_, table1_row, params, paper_params, flops, flops_ratio, paper_ops,
-   paper_ops_ratio) = rows[NAME]
-  assert table1_row == paper_params == paper_ops == paper_ops_ratio == ""
+  (_, table1_row, params, paper_params, _, paper_params_ratio, flops,
+   flops_ratio, paper_ops, paper_ops_ratio, _) = rows[NAME]
+  assert table1_row == paper_params == paper_params_ratio == ""
+  assert paper_ops == paper_ops_ratio == ""
   # One d_model gain per normalization, as RMS norm's scale.
   assert int(params) == int(rows["rms_norm"][2])
   assert float(flops) > 0 and float(flops_ratio) > 0

@@ -22,11 +22,12 @@ g_t, windows cross the boundaries of packed examples, and P and O, which
 compose to one linear map, are both trained.
 
 num_unique_depth_filters has the meaning of mtf's Conv1DLocalAttn argument
-(a filter of d / m channels repeated m times). The release binds 2, the
-default here, but mtf's LocalConvAttnBlock does not pass it on, so the
-study ran m = 1, one filter per channel: `num_unique_depth_filters = 1` is
-that as-run block, variable for variable (the same outputs for the same
-weights), and is the block that Table 1 counts.
+(a filter of d / m channels repeated m times). The release binds 2, but
+mtf's LocalConvAttnBlock does not pass it on, so the study ran m = 1, one
+filter per channel: `num_unique_depth_filters = 1`, the default, is that
+as-run block, variable for variable (the same outputs for the same
+weights), and is the block that Table 1 counts; 2 is what the release
+bound.
 
 Differences from mtf: the kernels are drawn from normals with mtf's
 standard deviations (d^-1/2; K^-1/2 for a lightweight filter, (K d)^-1/2
@@ -69,7 +70,7 @@ class LocalConvolution(transformer.TransformerLayer):
   """
 
   def __init__(self, kind="lightweight", min_relative_pos=gin.REQUIRED,
-               max_relative_pos=gin.REQUIRED, num_unique_depth_filters=2):
+               max_relative_pos=gin.REQUIRED, num_unique_depth_filters=1):
     if kind not in KINDS:
       raise ValueError("unknown kind %r; valid: %s" % (kind, KINDS))
     if min_relative_pos > max_relative_pos:

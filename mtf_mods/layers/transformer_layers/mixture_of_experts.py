@@ -49,7 +49,13 @@ it is 1 x loss_coef when routing is uniform. It is appended to
 `context.losses`, where mtf's Unitransformer collects the auxiliary losses
 it adds to the training loss (LayerStack calls a layer without a `losses`
 list), and to `losses` when one is given. Padding tokens (context.nonpadding
-= 0) are routed nowhere and count as no expert's in f and P.
+= 0) are routed nowhere. The papers do not say how padding enters the
+loss; the kit does as mtf 0.1.21, which the release ran: top_2
+(_top_2_gating) leaves padding out of f and P (both still divided by S);
+switch (_switch_gating) counts f and P over every token of the group,
+padding included, and scales the group's term by its share of real tokens,
+    loss = loss_coef * mean over groups of rho * E * sum_e f_e P_e,
+    rho = (1/S) #{real tokens}.
 
 Weights: the router Wr (d_model x E) has the kit's fan-in normal
 initializer, std d_model^-1/2. The experts' Wi (E x d_model x d_ff) and Wo
@@ -265,14 +271,17 @@ class MixtureOfExperts(transformer.TransformerLayer):
 
     gate_1, expert_1 = mtf.top_1(probabilities, routed_dim)
     choice_1 = mtf.one_hot(expert_1, routed_dim)
+    real_share = 1.0
     if routable is not None:
+      if self.routing == "switch":  # mtf's order: counted, then masked
+        real_share = mtf.reduce_mean(routable, reduced_dim=group_dim)
+        balance = self._balance(choice_1, probabilities, group_dim,
+                                routed_dim)
       choice_1 *= routable
       probabilities *= routable
-    # Load balancing: E * sum_e f_e P_e per group, averaged over the groups.
-    fraction = mtf.reduce_mean(choice_1, reduced_dim=group_dim)
-    mean_probability = mtf.reduce_mean(probabilities, reduced_dim=group_dim)
-    loss = self.loss_coef * self.num_experts * mtf.reduce_mean(
-        mtf.reduce_sum(fraction * mean_probability, reduced_dim=routed_dim))
+    if routable is None or self.routing != "switch":
+      balance = self._balance(choice_1, probabilities, group_dim, routed_dim)
+    loss = self.loss_coef * mtf.reduce_mean(balance * real_share)
     if context.num_microbatches and context.num_microbatches > 1:
       loss /= context.num_microbatches
 
@@ -296,6 +305,14 @@ class MixtureOfExperts(transformer.TransformerLayer):
           gate_2 / max(self.second_threshold, 1e-9)))
     slots_2, _ = _slots(choice_2, taken, group_dim, capacity_dim)
     return gate_1 * slots_1 + gate_2 * slots_2, loss
+
+  def _balance(self, choice, probabilities, group_dim, routed_dim):
+    """E * sum_e f_e P_e per group: f the first choices' shares, P the mean
+    router probabilities."""
+    fraction = mtf.reduce_mean(choice, reduced_dim=group_dim)
+    mean_probability = mtf.reduce_mean(probabilities, reduced_dim=group_dim)
+    return self.num_experts * mtf.reduce_sum(fraction * mean_probability,
+                                             reduced_dim=routed_dim)
 
   def _expert_weight(self, context, name, shape):
     """The experts' kernel `name`/kernel over `shape` = [experts, in, out]."""

@@ -1,7 +1,8 @@
 """Adaptive input embeddings (Baevski & Auli 2019; Narang et al. 2021,
 Sec. 2.4).
 
-The vocabulary, ordered by frequency (SentencePiece ids are), is split into
+The vocabulary, ordered by frequency (T5's ids are; the kit renumbers the
+vocabularies it trains so, tasks/vocabularies.py), is split into
 contiguous clusters, the more frequent with the larger embeddings. Cluster i
 holds the n_i ids from s_i, embeds them in e_i dimensions and projects them
 to d_model:

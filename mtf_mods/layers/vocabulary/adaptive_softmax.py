@@ -1,6 +1,7 @@
 """Adaptive softmax (Grave et al. 2017; Narang et al. 2021, Sec. 2.6, App. B).
 
-The vocabulary, ordered by frequency (SentencePiece ids are), is split into
+The vocabulary, ordered by frequency (T5's ids are; the kit renumbers the
+vocabularies it trains so, tasks/vocabularies.py), is split into
 contiguous clusters: a head cluster 0 of the n_0 most frequent ids and tail
 clusters c = 1..C-1 (the paper: 2,500 / 6,000 / 23,500 / 128 ids, the last
 holding the sentinels). The head softmax ranges over the head's ids and one

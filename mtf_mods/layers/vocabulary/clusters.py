@@ -1,8 +1,10 @@
 """Frequency clusters of the vocabulary, at the paper's sizes and any other.
 
 Adaptive input embeddings (Baevski & Auli 2019) and the adaptive softmax
-(Grave et al. 2017) split the vocabulary, ordered by frequency (SentencePiece
-ids are), into clusters with smaller embeddings for rarer tokens. The paper
+(Grave et al. 2017) split the vocabulary, ordered by frequency (T5's
+SentencePiece ids are; the kit renumbers the vocabularies it trains by
+frequency, tasks/vocabularies.py, since SentencePiece's BPE trainer puts
+the single characters last), into clusters with smaller embeddings for rarer tokens. The paper
 (Narang et al. 2021, Sec. 2.4, 2.6, App. B) gives the clusters for the
 T5 vocabulary of 32,000 pieces plus 100 sentinels, padded by mtf to 32,128
 ids: adaptive input 2,500 / 6,000 / 23,628 with embedding sizes
