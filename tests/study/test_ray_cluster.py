@@ -235,7 +235,7 @@ def test_local_starts_ray_on_the_loopback_and_an_address_joins(monkeypatch):
   monkeypatch.setenv("MTF_MODS_CACHE", "/cache")
   fake = FakeRay()
   ray_cluster.RayCluster(None, "", "local").connect(fake)
-  assert "address" not in fake.calls[0]
+  assert fake.calls[0]["address"] == "local"  # a new instance
   assert os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0"
   assert fake.calls[0]["runtime_env"]["env_vars"]["MTF_MODS_CACHE"] == (
       "/cache")

@@ -114,7 +114,10 @@ class RayCluster:
     runtime_env = {"env_vars": forwarded_environment()}
     if self.address == LOCAL:
       os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-      ray.init(include_dashboard=False, runtime_env=runtime_env,
+      # address "local": a new instance, even where an earlier cluster's
+      # address file is left in /tmp/ray.
+      ray.init(address="local", include_dashboard=False,
+               runtime_env=runtime_env,
                object_store_memory=LOCAL_OBJECT_STORE_BYTES)
     else:
       ray.init(address=self.address, runtime_env=runtime_env)
