@@ -20,8 +20,12 @@ def main(argv):
                       help="the study's working directory")
   plugins.add_flags(parser)
   args = parser.parse_args(argv)
-  from mtf_mods.commands import study  # pylint: disable=g-import-not-at-top
-  study.load_plugins("report", args)
+  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
+  try:
+    configuration.load_plugins("report", args.module_import,
+                               args.gin_location_prefix, args.workdir)
+  except ValueError as e:  # an unreadable study.json
+    cli.fail("report", e)
   write(args.workdir)
 
 

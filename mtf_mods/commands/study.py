@@ -175,21 +175,13 @@ def run(argv):
 
 def load_plugins(command, args):
   """The plugins of --module_import and --gin_location_prefix or, without
-  them, those the workdir's study recorded (a resumed study gets them)."""
+  them, those the workdir's study recorded; exits 2 on a bad one."""
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
-  modules, folders = args.module_import, args.gin_location_prefix
-  if not modules and not folders:
-    try:
-      modules, folders = (configuration.recorded_plugins(args.workdir)
-                          or ([], []))
-    except ValueError as e:
-      cli.fail(command, e)
-    if modules or folders:
-      print("== plugins of %s/%s: %s" % (
-          args.workdir, configuration.CONFIG_FILE,
-          " ".join(plugins.Plugins(tuple(modules),
-                                   tuple(folders)).launch_flags())))
-  return plugins.load(command, modules, folders)
+  try:
+    return configuration.load_plugins(command, args.module_import,
+                                      args.gin_location_prefix, args.workdir)
+  except ValueError as e:  # an unreadable study.json
+    cli.fail(command, e)
 
 
 def cluster_options(args):

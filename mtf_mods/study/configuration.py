@@ -111,6 +111,19 @@ def recorded_plugins(workdir):
           recorded.get("gin_location_prefix", []))
 
 
+def load_plugins(command, modules, folders, workdir):
+  """Loads the plugins given or, with none given, those the workdir's
+  study recorded (so a resumed study and its report get them), saying so;
+  returns the plugins.Plugins loaded (plugins.load exits 2 on a bad one)."""
+  if not modules and not folders:
+    modules, folders = recorded_plugins(workdir) or ([], [])
+    if modules or folders:
+      print("== plugins of %s/%s: %s" % (
+          workdir, CONFIG_FILE, " ".join(plugins_module.Plugins(
+              tuple(modules), tuple(folders)).launch_flags())))
+  return plugins_module.load(command, modules, folders)
+
+
 def path(workdir):
   return os.path.join(workdir, CONFIG_FILE)
 
