@@ -243,3 +243,12 @@ def test_demo_summary_reads_the_baselines_records(study, mini_env, capsys,
   for label in ("parameters", "steps/s", "held-out loss", "unigram entropy",
                 "runs", "report"):
     assert label in out
+
+
+def test_a_study_of_all_variants_runs_every_registered_row():
+  result = call_cli("study", "--scale=tiny", "--dry-run", "--seeds=1",
+                    "--variants=all", "--pretrain_until=early", "--workdir=w")
+  assert result.returncode == 0, result.stderr[-2000:]
+  labels = [l[2:] for l in result.stdout.splitlines()
+            if l.startswith("# ") and l.endswith(" seed0 pretrain")]
+  assert labels == ["%s seed0 pretrain" % name for name in variants.names()]

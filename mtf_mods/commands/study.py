@@ -21,7 +21,7 @@ def parse(argv):
       "translation from scratch; record one result per cell; skip finished "
       "cells; then write the report.")
   parser.add_argument("--variants", default="baseline",
-                      help="comma-separated registered variants")
+                      help="comma-separated registered variants, or all")
   parser.add_argument("--implementation", default="kit",
                       help="kit, release, or kit,release: whose models (the "
                       "kit's layers, the authors' release on mesh "
@@ -111,8 +111,8 @@ def run(argv):
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import records  # pylint: disable=g-import-not-at-top
   scale = cli.get_or_fail("study", "scale", args.scale)
-  chosen = [cli.get_or_fail("study", "variant", name.strip())
-            for name in args.variants.split(",") if name.strip()]
+  chosen = [variants.get(name)
+            for name in cli.variant_names("study", args.variants)]
   if args.data is None:
     args.data = (protocol.REAL_DATA if scale.name == "paper"
                  else protocol.MINI_DATA)
