@@ -5,9 +5,7 @@ weights really split there. (The 2x2 batch/model mesh of mesh.py splits
 the experts over the batch axis.)"""
 import numpy as np
 
-from mtf_mods import mesh_run
 from mtf_mods.checks import mesh
-from mtf_mods.checks import model_config
 from mtf_mods.checks.result import Result
 from mtf_mods.layers import dimensions
 
@@ -18,15 +16,8 @@ EXPERT_WEIGHTS = "MixtureOfExperts/w"
 
 
 def same_with_experts_split(variant):
-  tiny = model_config.TINY
-  files = [variant.gin_file, tiny.gin_file]
-  params = model_config.params(variant)
-  single = mesh_run.train(files, params, tiny.vocab_size, STEPS,
-                         gradients=True)
-  split = mesh_run.train(files, params, tiny.vocab_size, STEPS,
-                         mesh=EXPERTS_MESH,
-                         initial_values=single.initial_values,
-                         gradients=True)
+  single, split = mesh.on_one_device_and_mesh(variant, STEPS, EXPERTS_MESH,
+                                              STEPS)
   experts = {name: shape for name, shape in single.slice_shapes.items()
              if EXPERT_WEIGHTS in name}
   whole = sorted(name for name in experts

@@ -53,18 +53,25 @@ class MeshRuns:
   d_model: int
 
 
-def run(variant):
-  """The variant trained on one device, then on 2x2 from the same start."""
+def on_one_device_and_mesh(variant, single_steps, mesh, mesh_steps):
+  """(one device's run, the mesh's run from the same initial values) of
+  the variant at the tiny scale, each with its first step's gradients."""
   tiny = model_config.TINY
   files = [variant.gin_file, tiny.gin_file]
   params = model_config.params(variant)
-  single = mesh_run.train(files, params, tiny.vocab_size, STEPS,
+  single = mesh_run.train(files, params, tiny.vocab_size, single_steps,
                          gradients=True)
-  sharded = mesh_run.train(files, params, tiny.vocab_size, SHARDED_STEPS,
-                           mesh=mesh_run.MESH_2X2,
-                           initial_values=single.initial_values,
-                           gradients=True)
-  one_layer = model_config.ONE_LAYER in params
+  return single, mesh_run.train(files, params, tiny.vocab_size, mesh_steps,
+                                mesh=mesh,
+                                initial_values=single.initial_values,
+                                gradients=True)
+
+
+def run(variant):
+  """The variant trained on one device, then on 2x2 from the same start."""
+  single, sharded = on_one_device_and_mesh(variant, STEPS, mesh_run.MESH_2X2,
+                                           SHARDED_STEPS)
+  one_layer = model_config.ONE_LAYER in model_config.params(variant)
   return MeshRuns(variant, single, sharded, _baseline_shapes(one_layer),
                   _d_model())
 

@@ -21,11 +21,8 @@ def main(argv):
   plugins.add_flags(parser)
   args = parser.parse_args(argv)
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
-  try:
-    configuration.load_plugins("report", args.module_import,
-                               args.gin_location_prefix, args.workdir)
-  except ValueError as e:  # an unreadable study.json
-    cli.fail("report", e)
+  configuration.load_plugins("report", args.module_import,
+                             args.gin_location_prefix, args.workdir)
   write(args.workdir)
 
 

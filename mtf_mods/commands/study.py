@@ -104,11 +104,12 @@ def run(argv):
   """Runs the study `argv` asks for; returns the exit code (bad input exits
   with code 2 at once, before anything in the workdir is touched)."""
   args = parse(argv)
-  loaded = load_plugins("study", args)
+  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
+  loaded = configuration.load_plugins("study", args.module_import,
+                                      args.gin_location_prefix, args.workdir)
   from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import cells as study_cells  # pylint: disable=g-import-not-at-top
-  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import records  # pylint: disable=g-import-not-at-top
   scale = cli.get_or_fail("study", "scale", args.scale)
   chosen = [variants.get(name)
@@ -171,17 +172,6 @@ def run(argv):
   except lock.WorkdirBusy as e:
     cli.fail("study", e)
   return 1 if counts[records.FAILED] else 0
-
-
-def load_plugins(command, args):
-  """The plugins of --module_import and --gin_location_prefix or, without
-  them, those the workdir's study recorded; exits 2 on a bad one."""
-  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
-  try:
-    return configuration.load_plugins(command, args.module_import,
-                                      args.gin_location_prefix, args.workdir)
-  except ValueError as e:  # an unreadable study.json
-    cli.fail(command, e)
 
 
 def cluster_options(args):

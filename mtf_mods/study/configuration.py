@@ -27,6 +27,7 @@ import json
 import os
 
 from mtf_mods import atomic_files
+from mtf_mods import cli
 from mtf_mods import plugins as plugins_module
 from mtf_mods import protocol
 from mtf_mods.study import budgets
@@ -114,9 +115,13 @@ def recorded_plugins(workdir):
 def load_plugins(command, modules, folders, workdir):
   """Loads the plugins given or, with none given, those the workdir's
   study recorded (so a resumed study and its report get them), saying so;
-  returns the plugins.Plugins loaded (plugins.load exits 2 on a bad one)."""
+  returns the plugins.Plugins loaded. Exits 2 (one line) on a bad plugin
+  or an unreadable study.json."""
   if not modules and not folders:
-    modules, folders = recorded_plugins(workdir) or ([], [])
+    try:
+      modules, folders = recorded_plugins(workdir) or ([], [])
+    except ValueError as e:
+      cli.fail(command, e)
     if modules or folders:
       print("== plugins of %s/%s: %s" % (
           workdir, CONFIG_FILE, " ".join(plugins_module.Plugins(

@@ -104,9 +104,9 @@ class ResultStore:
     temporary file. The first record of a directory writes its format."""
     path = self.path(record.variant, record.stage, record.seed,
                      record.implementation)
-    format_path = os.path.join(self.root, FORMAT_FILE)
-    if self.format() < RESULTS_FORMAT or not storage.exists(format_path):
-      _write_json(format_path, {"format": RESULTS_FORMAT})
+    if self.format() < RESULTS_FORMAT:  # 1 also where the file is missing
+      _write_json(os.path.join(self.root, FORMAT_FILE),
+                  {"format": RESULTS_FORMAT})
     _write_json(path, dataclasses.asdict(record))
 
   def all(self):
