@@ -7,7 +7,13 @@ AVX512-BF16 or AMX, and elsewhere (an AMD EPYC with AVX2, say) runs its
 own Eigen matmuls, which took the cpu scale's training step 20% longer on
 such a machine (README, "Training speed"). Set TF_ENABLE_ONEDNN_OPTS=0 for
 Eigen's kernels.
+
+It also keeps t5's PyTorch model (and so torch and transformers) from
+being imported with t5.models until it is used (t5_models_import.py).
 """
 import os
 
+from mtf_mods import t5_models_import
+
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+t5_models_import.defer_pytorch_model()
