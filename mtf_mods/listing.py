@@ -60,17 +60,3 @@ def variant_rows(scale, names=None):
            "%.3f" % (size.flops_per_step / baseline_size.flops_per_step),
            paper_ops, paper_ops_ratio, departure.why if departure else "")
 
-
-def departures_markdown():
-  """The registry's ScaleDepartures as Markdown, for the README: one item
-  per reason (in the registry's order), then each row and scale it
-  explains with its parameter and FLOPs ratios to the baseline."""
-  reasons = {}
-  for variant in variants.VARIANTS:
-    for departure in variant.scale_departures:
-      reasons.setdefault(departure.why, []).append(
-          "`%s` at %s (%.2f, %.2f)" % (
-              variant.name, departure.scale, departure.params_ratio,
-              departure.flops_ratio))
-  return "\n".join("- %s %s." % (why, "; ".join(rows))
-                   for why, rows in reasons.items())
