@@ -32,7 +32,7 @@ setuptools.setup(
     },
     package_data={"mtf_mods": ["data/*.tsv"], "mtf_mods.gin": ["**/*.gin"]},
     # The exact, verified versions are in requirements/lock.txt; these ranges
-    # document what the code needs and are not used to resolve (see README).
+    # document what the code needs and are not used to resolve (see docs/t5-and-gin.md).
     install_requires=[
         "tensorflow==2.12.1",
         "tensorflow-text==2.12.1",

@@ -8,7 +8,8 @@ stderr saying what is wrong and what is valid or what to do, and leaves every
 file of the working directory byte-identical.
 
 The commands run in this process (`call_cli`): each error is raised before
-anything trains. The README's table of bad input lists these rows.
+anything trains. The table of bad input in docs/reliability.md lists these
+rows.
 """
 import json
 import os

@@ -36,7 +36,8 @@ from mtf_mods.bench import peer_config
 from mtf_mods.bench import scaling
 from mtf_mods.bench import timing
 
-# The study's speed targets, set for the cpu scale (README, "Benchmark").
+# The study's speed targets, set for the cpu scale (docs/measurements/speed.md, "Against the
+# targets").
 TARGET_KIT_OVER_PEER = 1.0
 TARGET_PEAK_FRACTION = 0.5
 TARGET_PIPELINE_OVER_TRAINING = 5.0

@@ -55,8 +55,8 @@ def parse(argv):
   parser.add_argument("--tpu_topology", default="v3-8")
   parser.add_argument("--model_parallelism", type=int, default=1)
   cluster = parser.add_argument_group(
-      "cluster", "run the cells as Ray tasks (README, \"Studies on a "
-      "cluster\"); without --cluster they run in order on this machine")
+      "cluster", "run the cells as Ray tasks (docs/studies.md, \"Studies on "
+      "a cluster\"); without --cluster they run in order on this machine")
   cluster.add_argument("--cluster", default=None,
                        help="local (start Ray on this machine) or the "
                        "address of a running Ray cluster (HOST:PORT)")

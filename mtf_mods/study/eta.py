@@ -9,7 +9,7 @@ prints them: the set-up seconds from a launch's start to its first step
 line, and the seconds per step between its next progress lines. An
 evaluated or decoded checkpoint is costed as a fraction of a launch's
 set-up (EVALUATION_SETUPS, DECODE_SETUPS), the ratios measured in a
-`mtf-mods demo` run at the tiny scale (README, "The main job"). Once
+`mtf-mods demo` run at the tiny scale (docs/measurements/demo.md). Once
 cells have finished, the estimate of the cells left is scaled by the
 finished cells' measured time over their estimate.
 """

@@ -13,7 +13,7 @@ command that takes variants imports the package with `--module_import` and
 searches the folder with `--gin_location_prefix` (mtf_mods.plugins). A
 Table 1 row contributed to the kit is instead written in the tree: its
 layer in mtf_mods/layers, its gin file in gin/models/, one `Variant(...)`
-line in its family's module. README, "Adding a variant".
+line in its family's module. docs/adding-a-variant.md.
 """
 from mtf_mods.variants import activations
 from mtf_mods.variants import architectures

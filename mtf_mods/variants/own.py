@@ -10,7 +10,7 @@ and the registry-driven tests handle it like any other. For example:
     )
 
 `no_reference` says why there is no `gin/reference/<name>.gin` (the same
-model on mtf's own layers); README, "Adding a variant", has the whole recipe.
+model on mtf's own layers); docs/adding-a-variant.md has the whole recipe.
 """
 from mtf_mods.variants.variant import Variant  # noqa: F401  (for entries)
 

@@ -1,4 +1,4 @@
-"""The README's recipe for a modification of your own, followed literally.
+"""docs/adding-a-variant.md's recipe for a modification of your own, followed literally.
 
 In a copy of the installed package (its gin files and tasks inside it, as a
 wheel lays them out), a user writes a sublayer in mtf_mods/layers, its gin
