@@ -231,7 +231,7 @@ FUNNEL = (
     "release bound RMS norm for the funnel encoder (release_as_run). "
     "Packing off, as the release (release: "
     "funnel_transformer.gin, whose base, at5_base.gin, was never "
-    "published: the README's base stands in for it).")
+    "published: the release README's base file stands in for it).")
 FUNNEL_FLOPS = (
     "Pooling the encoder twice leaves the decoder and the softmax whole: "
     "FLOPs ratio 0.686 (0.701 as mtf's funnel pools, one self-attention "
