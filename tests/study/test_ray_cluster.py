@@ -138,10 +138,10 @@ def study_arguments(address, workdir, markers):
       "--gin_param=FailIn.only_in = '/%s/'" % FAILING]
 
 
-def reference_runs(workdir, env, tmp_path):
-  """The killed cells' training, uninterrupted, as the study's dry run
-  prints it without the faults, in a workdir of its own; returns {the
-  study's model_dir: the reference's}."""
+def start_reference_runs(workdir, env, tmp_path):
+  """Starts the killed cells' training, uninterrupted, as the study's dry
+  run prints it without the faults, in a workdir of its own; returns
+  (the runs, {the study's model_dir: the reference's})."""
   reference = tmp_path / "reference"
   arguments = [a for a in study_arguments("local", reference, tmp_path)
                if not (a.startswith("--cluster") or "hooks" in a
@@ -156,11 +156,9 @@ def reference_runs(workdir, env, tmp_path):
           if line.startswith("mtf-mods train") and "--stage=pretrain" in line
           and any("/runs/%s/" % name in line
                   for name in (BASELINE, WORKER_KILLED))]
-  for run in runs:
-    assert run.wait() == 0, run.stderr.read()[-2000:]
-  return {str(workdir / "runs" / name / "seed0" / "pretrain"):
-          str(reference / "runs" / name / "seed0" / "pretrain")
-          for name in (BASELINE, WORKER_KILLED)}
+  return runs, {str(workdir / "runs" / name / "seed0" / "pretrain"):
+                str(reference / "runs" / name / "seed0" / "pretrain")
+                for name in (BASELINE, WORKER_KILLED)}
 
 
 @pytest.fixture(scope="module")
@@ -182,11 +180,14 @@ def study(ray_address, mini_env, tmp_path_factory):
     time.sleep(0.5)
   driver.send_signal(signal.SIGKILL)
   first = driver.communicate()[0]
-  deadline = time.time() + 60  # Ray ends the dead driver's workers
+  # The references train while Ray ends the dead driver's workers.
+  runs, references = start_reference_runs(workdir, env, tmp_path)
+  deadline = time.time() + 60
   while launches_in(workdir) and time.time() < deadline:
     time.sleep(0.5)
   assert not launches_in(workdir)
-  references = reference_runs(workdir, env, tmp_path)
+  for run in runs:
+    assert run.wait() == 0, run.stderr.read()[-2000:]
   resumed = run_cli(*arguments, env=env, timeout=900)
   return workdir, markers, first, resumed, references
 
