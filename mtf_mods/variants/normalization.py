@@ -8,9 +8,15 @@ FAMILY = "normalization"
 _ADAM = ("Adam (optimizers/adam/): pre-training lr 0.05 min(1, step/warm-up) "
          "/ sqrt(max(step, 10^4)), warm-up 4,000 of 524,288 steps (the same "
          "fraction at every scale); fine-tuning 5e-5 constant after the "
-         "budget's warm-up. With the study's Adam parametrization (its "
-         "defaults_adam.gin): embedding scaled like classifier weights, "
-         "1/sqrt(d_kv) at run time.")
+         "budget's warm-up. Adam with Kingma & Ba's bias correction "
+         "(mtf_mods.Adam): the release's mtf AdamWeightDecayOptimizer has "
+         "none, which the paper's 4,000-step warm-up hid (no step above "
+         "1.01 x the peak rate) and a warm-up scaled to a small budget does "
+         "not (9 steps at the cpu scale: steps up to 6.5 x the rate, and "
+         "Fixup diverged, the release's layers too); reproduce the release "
+         "with --gin_param='mtf_mods.Adam.bias_correction = False'. With the "
+         "study's Adam parametrization (its defaults_adam.gin): embedding "
+         "scaled like classifier weights, 1/sqrt(d_kv) at run time.")
 
 VARIANTS = (
     Variant("rms_norm", "RMS Norm", FAMILY,

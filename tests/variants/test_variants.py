@@ -140,7 +140,7 @@ def test_adam_pretraining_schedule_warms_up_over_the_papers_share(
   optimizer, rates = learning_rates(
       files, steps, run_steps, ["pretraining_steps = %d" % train_steps,
                                 "utils.run.train_steps = %d" % run_steps])
-  assert optimizer.endswith("AdamWeightDecayOptimizer")
+  assert optimizer == "mtf_mods.Adam"
   np.testing.assert_allclose(
       rates, [adam_pretraining(s, warmup) for s in steps], rtol=1e-5)
   assert max(rates) == pytest.approx(5e-4, rel=1e-3)
@@ -152,7 +152,7 @@ def test_adam_fine_tuning_is_constant_5e_5_after_the_budgets_warm_up():
            "optimizers/adam/finetune.gin", "budgets/paper/finetune.gin"]
   optimizer, rates = learning_rates(files, [5000, 20000, 100000], 262144,
                                     ["LEARNING_RATE_SCALE = 1.0"])
-  assert optimizer.endswith("AdamWeightDecayOptimizer")
+  assert optimizer == "mtf_mods.Adam"
   np.testing.assert_allclose(rates, [1.25e-5, 5e-5, 5e-5], rtol=1e-5)
 
 
@@ -210,6 +210,6 @@ def test_an_adam_variant_pretrains_through_the_launcher(mini_env, tmp_path):
                    env=mini_env)
   assert result.returncode == 0, result.stderr[-3000:]
   config = (model_dir / "operative_config.gin").read_text()
-  assert "run.optimizer = @optimize.AdamWeightDecayOptimizer" in config
+  assert "run.optimizer = @mtf_mods.Adam" in config
   assert "mtf_mods.sublayer_rezero" in config
   assert "step 2/2  loss" in result.stderr
