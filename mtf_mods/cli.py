@@ -47,8 +47,15 @@ def variant_names(command, text):
   return names
 
 
+def version():
+  """The kit's version, as installed (setup.py's)."""
+  from mtf_mods.study import provenance  # pylint: disable=g-import-not-at-top
+  return provenance.kit_version() or "unknown (not installed)"
+
+
 def usage():
-  lines = ["usage: mtf-mods COMMAND [flags]", "", "commands:"]
+  lines = ["usage: mtf-mods COMMAND [flags]   (mtf-mods COMMAND --help: its "
+           "flags; mtf-mods --version)", "", "commands:"]
   for name, module in sorted(command_names().items()):
     help_line = importlib.import_module("mtf_mods.commands." + module).HELP
     lines.append("  %-10s %s" % (name, help_line))
@@ -68,6 +75,9 @@ def main(argv=None):
   names = command_names()
   if not argv or argv[0] in ("-h", "--help", "help"):
     print(usage())
+    return
+  if argv[0] == "--version":
+    print("mtf-mods %s" % version())
     return
   command, rest = argv[0], argv[1:]
   if command not in names:

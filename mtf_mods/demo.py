@@ -16,6 +16,7 @@ import os
 
 from mtf_mods import model_graph
 from mtf_mods import protocol
+from mtf_mods import shared_flags
 from mtf_mods import gin_config
 from mtf_mods import variants
 from mtf_mods.commands import study as study_command
@@ -23,7 +24,7 @@ from mtf_mods.study import budgets
 from mtf_mods.study import records
 
 DEMO_VARIANTS = ("swiglu", "selu")
-DEMO_SCALE = "tiny"
+DEMO_SCALE = shared_flags.DEMO_SCALE
 DEMO_BUDGET = {"seeds": 2, "pretrain_steps": 1200, "downstream_steps": 100}
 ENTROPY_EXAMPLES = 2000
 
@@ -38,7 +39,7 @@ def run(workdir, scale, budget=None, dry_run=False):
   """Runs the demo study and prints the summary; returns an exit code."""
   budget = dict(DEMO_BUDGET, **(budget or {}))
   code = study_command.run(study_arguments(workdir, scale.name, budget)
-                           + (["--dry-run"] if dry_run else []))
+                           + (["--dry_run"] if dry_run else []))
   if code or dry_run:
     return code
   summarize(workdir, scale)

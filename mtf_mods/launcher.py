@@ -33,7 +33,6 @@ model_dir are checked; a problem is reported on one line with exit code 2.
 Then t5's own main runs: without --tpu on the local CPU, or data-parallel
 over the GPUs TensorFlow sees.
 """
-import glob
 import importlib
 import os
 import sys
@@ -59,6 +58,7 @@ from mtf_mods import paths
 from mtf_mods import plugins
 from mtf_mods import protocol
 from mtf_mods import scales
+from mtf_mods import train_flags
 # Registers the training loop's configurables in every stage, so a binding
 # a study gives all its launches (a training hook) parses in evaluations too.
 from mtf_mods import training  # noqa: F401  pylint: disable=unused-import
@@ -71,38 +71,11 @@ KIT_TASKS_MODULE = "mtf_mods.tasks"
 TEXT_FILES_TASK = "text_files_span_corruption"
 LOG_FILE = "train.log"
 
-flags.DEFINE_string("variant", variants.BASELINE, "A registered variant.")
-flags.DEFINE_string("implementation", gin_files.KIT,
-                    "kit (the kit's layers) or release (the authors' "
-                    "released config on mesh tensorflow's own layers).")
-flags.DEFINE_string("scale", "cpu", "A named scale: " + ", ".join(
-    scales.names()))
-flags.DEFINE_string("stage", protocol.PRETRAIN_STAGE,
-                    "A protocol stage (gin/stages).")
-flags.DEFINE_string("task", None, "seqio task or mixture; default: the "
-                    "scale's default task.")
-flags.DEFINE_list("text_files", None, "Glob patterns of plain-text files "
-                  "(one document per line) to pre-train on instead of --task.")
-flags.DEFINE_string("mesh_shape", None, "Mesh shape without --tpu, e.g. "
-                    "'batch:2,model:2'. Default: one device, or the GPUs.")
-flags.DEFINE_list("mesh_devices", None, "Devices of the mesh without --tpu.")
-flags.DEFINE_string("layout_rules", None, "utils.run.layout_rules override.")
-flags.DEFINE_integer("seed", None, "Seed of the initializers and of the "
-                     "training data order.")
-flags.DEFINE_boolean("autograph", False, "Convert the input pipeline's "
-                     "functions with AutoGraph (needed only by a "
-                     "preprocessor with Python control flow on tensors).")
-flags.DEFINE_boolean("verbose", False, "Show TensorFlow's logs in the "
-                     "terminal instead of model_dir/train.log.")
-
-
 class UsageError(ValueError):
   """A bad name or flag combination."""
 
 
-def stage_names():
-  pattern = os.path.join(paths.gin_dir(), "stages", "*.gin")
-  return sorted(os.path.basename(p)[:-len(".gin")] for p in glob.glob(pattern))
+stage_names = train_flags.stage_names
 
 
 def check_name(kind, name, valid):

@@ -1,8 +1,6 @@
 """Where the kit's gin files live, and a plugin's."""
 import os
 
-import t5.models
-
 import mtf_mods
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(mtf_mods.__file__))
@@ -21,7 +19,10 @@ def gin_dir():
 
 
 def t5_gin_dir():
-  """t5's gin directory, which `t5_mesh_transformer` also searches."""
+  """t5's gin directory, which `t5_mesh_transformer` also searches
+  (t5.models, and TensorFlow with it, imported only here: a command's
+  --help needs the kit's gin directory, not TensorFlow)."""
+  import t5.models  # pylint: disable=g-import-not-at-top
   return os.path.join(os.path.dirname(t5.models.__file__), "gin")
 
 

@@ -81,10 +81,12 @@ ROWS = [
         ["unknown variant 'no_such'; valid: baseline, gelu"]),
     row("study-unknown-scale", ["study", "--workdir={work}", "--scale=huge"],
         ["unknown scale 'huge'; valid: tiny, cpu, paper"]),
-    row("study-unknown-stage", [*STUDY, "--stages=pretrain,no_such"],
-        ["unknown stage 'no_such'; valid: pretrain, superglue, xsum, webq, "
-         "wmt"]),
-    row("study-unknown-implementation", [*STUDY, "--implementation=kit,mtf"],
+    row("study-unknown-application",
+        [*STUDY, "--applications=pretrain,no_such"],
+        ["unknown application 'no_such'; valid: pretrain, superglue, xsum, "
+         "webq, wmt"]),
+    row("study-unknown-implementation",
+        [*STUDY, "--implementations=kit,mtf"],
         ["unknown implementation 'mtf'; valid: kit, release"]),
     row("study-unknown-data", [*STUDY, "--data=web"],
         ["unknown data 'web'; valid: mini, real"]),

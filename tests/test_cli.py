@@ -1,10 +1,18 @@
-"""The `mtf-mods` command: subcommands, errors, and the variants table."""
+"""The `mtf-mods` command: subcommands, errors, help, old spellings, and
+the variants table."""
+import importlib
+import importlib.metadata
+import json
+import subprocess
+import sys
+from unittest import mock
+
 import pytest
 
 from mtf_mods import cli
 from mtf_mods import paper
 from mtf_mods import variants
-from mtf_test_utils import call_cli
+from mtf_test_utils import REPO, call_cli, run_cli
 
 
 def test_every_command_module_is_a_subcommand():
@@ -75,3 +83,164 @@ def test_variants_lists_the_variants_asked_for_or_refuses_a_name():
   refused = call_cli("variants", "--variants=glu,nope")
   assert refused.returncode == 2
   assert "unknown variant 'nope'" in refused.stderr
+
+
+# One CLI (docs/cli.md): help for every flag of every command, help and bad
+# names without TensorFlow, --version, the old spellings.
+
+def command_parser(command):
+  """The argparse parser `mtf-mods COMMAND` builds, caught as it parses."""
+  import argparse  # pylint: disable=g-import-not-at-top
+  caught = []
+
+  def catch(parser, args=None, namespace=None):
+    del args, namespace
+    caught.append(parser)
+    raise SystemExit(0)
+
+  module = importlib.import_module(
+      "mtf_mods.commands." + cli.command_names()[command])
+  with mock.patch.object(argparse.ArgumentParser, "parse_args", catch):
+    with pytest.raises(SystemExit):
+      module.main([])
+  return caught[0]
+
+
+@pytest.mark.parametrize("command", sorted(set(cli.command_names())
+                                           - {"train"}))
+def test_every_flag_of_a_command_has_help_text(command):
+  parser = command_parser(command)
+  flags_without_help = [action.option_strings[0]
+                        for action in parser._actions  # pylint: disable=protected-access
+                        if not (action.help or "").strip()]
+  assert not flags_without_help
+
+
+def test_every_flag_train_adds_has_help_text():
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  from mtf_mods import train_flags  # pylint: disable=g-import-not-at-top
+  defined = flags.FLAGS.get_flags_for_module(train_flags.__name__)
+  assert {flag.name for flag in defined} == set(train_flags.KIT_FLAGS)
+  assert all(flag.help.strip() for flag in defined)
+  help_text = train_flags.help_text()
+  for name in train_flags.KIT_FLAGS:
+    assert "--%s" % name in help_text
+  assert "--helpfull" in help_text
+
+
+def test_train_defaults_to_the_protocols_first_stage():
+  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods import train_flags  # pylint: disable=g-import-not-at-top
+  assert train_flags.PRETRAIN_STAGE == protocol.PRETRAIN_STAGE
+
+
+# Runs in a fresh interpreter: each `mtf-mods ARGS` through cli.main, then
+# its exit code and whether TensorFlow was imported, as JSON.
+WITHOUT_TENSORFLOW = r"""
+import contextlib, io, json, sys
+from mtf_mods import cli
+answers = []
+for argv in json.loads(sys.argv[1]):
+  out, err = io.StringIO(), io.StringIO()
+  code = 0
+  with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    try:
+      cli.main(argv)
+    except SystemExit as e:
+      code = e.code
+  answers.append([argv, code, out.getvalue(), err.getvalue()])
+print(json.dumps({"answers": answers,
+                  "tensorflow": "tensorflow" in sys.modules}))
+"""
+
+
+def answer_without_tensorflow(argvs):
+  result = subprocess.run(
+      [sys.executable, "-c", WITHOUT_TENSORFLOW, json.dumps(argvs)],
+      capture_output=True, text=True, cwd=REPO, timeout=120, check=True)
+  return json.loads(result.stdout)
+
+
+def test_help_and_bad_names_answer_without_importing_tensorflow():
+  helps = [[]] + [[name, "--help"] for name in sorted(cli.command_names())]
+  bad_names = [["no-such-command"], ["train", "--variant=nope"],
+               ["train", "--scale=huge"], ["train", "--stage=nope"],
+               ["variants", "--scale=huge"], ["demo", "--scale=huge"],
+               ["study", "--scale=huge"], ["check", "--variants=nope"],
+               ["bench", "--variants=nope"], ["profile", "--scale=huge"],
+               ["mini-bench", "--variant=nope"]]
+  answered = answer_without_tensorflow(helps + bad_names + [["--version"]])
+  assert not answered["tensorflow"]
+  for argv, code, out, err in answered["answers"]:
+    if argv in helps:
+      assert code in (0, None), (argv, err)
+      assert out.startswith("usage: "), (argv, out[:200])
+    elif argv in bad_names:
+      assert code == 2, (argv, code)
+      assert len(err.strip().splitlines()) == 1 and "valid:" in err, err
+
+
+def test_help_prints_no_tensorflow_warnings():
+  for argv in (["--help"], ["train", "--help"], ["study", "--help"]):
+    result = run_cli(*argv)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("usage: ")
+    for noise in ("WARNING", "oneDNN", "pkg_resources", "cuda"):
+      assert noise not in result.stdout, argv
+
+
+def test_train_help_lists_the_kits_flags():
+  result = run_cli("train", "--help")
+  assert result.returncode == 0, result.stderr
+  for flag in ("--variant", "--implementation", "--scale", "--stage",
+               "--task", "--autograph | --no_autograph"):
+    assert flag in result.stdout
+
+
+def test_version_prints_the_installed_version():
+  result = run_cli("--version")
+  assert result.returncode == 0
+  assert result.stdout == "mtf-mods %s\n" % importlib.metadata.version(
+      "mtf-mods")
+
+
+def test_an_old_spelling_works_with_one_line_naming_the_new_one():
+  common = ["study", "--scale=tiny", "--seeds=1", "--workdir=runs/x"]
+  new = call_cli(*common, "--dry_run", "--applications=pretrain",
+                 "--implementations=kit")
+  old = call_cli(*common, "--dry-run", "--stages=pretrain",
+                 "--implementation=kit")
+  assert new.returncode == old.returncode == 0, old.stderr
+  assert old.stdout == new.stdout
+  notes = [line for line in old.stderr.splitlines()
+           if "the old spelling works" in line]
+  assert notes == [
+      "mtf-mods study: --dry-run is now spelt --dry_run; the old spelling "
+      "works for now",
+      "mtf-mods study: --stages is now spelt --applications; the old "
+      "spelling works for now",
+      "mtf-mods study: --implementation is now spelt --implementations; "
+      "the old spelling works for now"]
+  assert "old spelling" not in new.stderr
+
+
+def test_an_off_switch_takes_the_underscore_and_the_old_dash():
+  from mtf_mods.commands import bench  # pylint: disable=g-import-not-at-top
+  assert bench.parse(["--no_peer"]).peer is False
+  assert bench.parse(["--no-peer"]).peer is False
+  assert bench.parse(["--peer"]).peer is True
+  assert bench.parse([]).peer is True
+
+
+def test_scale_defaults_one_per_kind_of_command():
+  from mtf_mods import shared_flags  # pylint: disable=g-import-not-at-top
+  defaults = {command: command_parser(command).get_default("scale")
+              for command in ("study", "bench", "profile", "mini-bench",
+                              "variants", "demo")}
+  assert defaults == {"study": shared_flags.TRAINING_SCALE,
+                      "bench": shared_flags.TRAINING_SCALE,
+                      "profile": shared_flags.TRAINING_SCALE,
+                      "mini-bench": shared_flags.TRAINING_SCALE,
+                      "variants": shared_flags.SIZES_SCALE,
+                      "demo": shared_flags.DEMO_SCALE}

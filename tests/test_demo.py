@@ -5,7 +5,7 @@ from mtf_test_utils import call_cli
 
 
 def test_demo_runs_baseline_a_helpful_and_a_harmful_variant():
-  result = call_cli("demo", "--dry-run")
+  result = call_cli("demo", "--dry_run")
   assert result.returncode == 0, result.stderr[-3000:]
   labels = [l[2:] for l in result.stdout.splitlines()
             if l.startswith("# ") and " seed" in l]
@@ -31,8 +31,8 @@ def test_demo_refuses_an_unknown_scale():
 
 
 def test_the_demo_at_another_scale_has_a_workdir_of_its_own():
-  tiny = call_cli("demo", "--dry-run")
-  cpu = call_cli("demo", "--dry-run", "--scale=cpu")
+  tiny = call_cli("demo", "--dry_run")
+  cpu = call_cli("demo", "--dry_run", "--scale=cpu")
   assert cpu.returncode == tiny.returncode == 0, cpu.stderr
   assert "--model_dir=runs/demo/runs/" in tiny.stdout
   assert "--model_dir=runs/demo-cpu/runs/" in cpu.stdout

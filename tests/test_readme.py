@@ -135,6 +135,12 @@ def test_a_misspelt_flag_or_command_is_caught():
   assert parse_error(["train", "--variant=swiglu", "--train_steps=3"]) is None
 
 
+def test_train_takes_the_kits_off_switch_and_absls():
+  for switch in ("--no_autograph", "--no-autograph", "--noautograph"):
+    assert parse_error(["train", switch]) is None, switch
+  assert parse_error(["train", "--no_such_switch"])
+
+
 def test_the_commands_table_lists_every_command():
   listed = TABLE_COMMAND.findall(_read(README))
   assert sorted(listed) == sorted(cli.command_names())

@@ -35,7 +35,7 @@ OTHER = variants.VARIANTS[1].name
 STAGES = (protocol.PRETRAIN_STAGE, protocol.get("superglue").name)
 STUDY = ["study", "--scale=tiny", "--seeds=1",
          "--variants=%s,%s" % (variants.BASELINE, OTHER),
-         "--stages=%s" % ",".join(STAGES)]
+         "--applications=%s" % ",".join(STAGES)]
 
 
 def interrupt_during_second_cell(workdir, env):
@@ -151,7 +151,7 @@ def test_report_files_hold_the_table(study):
 
 
 def test_paper_scale_dry_run_prints_runnable_tpu_commands():
-  result = call_cli("study", "--scale=paper", "--dry-run", "--seeds=2",
+  result = call_cli("study", "--scale=paper", "--dry_run", "--seeds=2",
                     "--variants=%s" % OTHER)
   assert result.returncode == 0, result.stderr[-2000:]
   commands = [l for l in result.stdout.splitlines()
@@ -172,7 +172,7 @@ def test_paper_scale_dry_run_prints_runnable_tpu_commands():
 
 def test_paper_scale_dry_run_shows_the_cluster_form():
   """Each cell's task: its resources, what it waits for, its commands."""
-  result = call_cli("study", "--scale=paper", "--dry-run", "--seeds=2",
+  result = call_cli("study", "--scale=paper", "--dry_run", "--seeds=2",
                     "--variants=%s" % OTHER, "--cluster=head:6379",
                     "--cpus_per_cell=8", "--resources_per_cell=tpu_v3_8:1")
   assert result.returncode == 0, result.stderr[-2000:]
@@ -192,8 +192,8 @@ def test_a_two_implementation_study_cut_to_the_early_step():
   seed side by side, every seed stopping at the early step on the full
   run's schedule, no downstream stage."""
   budget = budgets.pretraining_budget(TINY)
-  result = call_cli("study", "--scale=tiny", "--dry-run", "--seeds=2",
-                    "--variants=%s" % OTHER, "--implementation=kit,release",
+  result = call_cli("study", "--scale=tiny", "--dry_run", "--seeds=2",
+                    "--variants=%s" % OTHER, "--implementations=kit,release",
                     "--pretrain_until=early", "--workdir=w")
   assert result.returncode == 0, result.stderr[-2000:]
   labels = [l[2:] for l in result.stdout.splitlines()
@@ -216,19 +216,19 @@ def test_study_refuses_unknown_names():
   for args, message in [
       (["--variants=baseline,nope"], "unknown variant 'nope'"),
       (["--data=web"], "unknown data 'web'; valid: mini, real"),
-      (["--stages=pretrain,nope"], "unknown stage 'nope'"),
-      (["--implementation=kit,mtf"],
+      (["--applications=pretrain,nope"], "unknown application 'nope'"),
+      (["--implementations=kit,mtf"],
        "unknown implementation 'mtf'; valid: kit, release"),
       (["--pretrain_until=middle"],
        "unknown --pretrain_until 'middle'; valid: final, early"),
-      (["--pretrain_until=early", "--stages=pretrain,xsum"],
+      (["--pretrain_until=early", "--applications=pretrain,xsum"],
        "stage xsum fine-tunes the final pre-trained checkpoint"),
       (["--cluster="], "--cluster is empty; valid: local, or the address"),
       (["--cluster=local", "--cpus_per_cell=0"],
        "--cpus_per_cell must be at least 1, got 0"),
       (["--cluster=local", "--resources_per_cell=tpu:x"],
        "--resources_per_cell item 'tpu:x' is not NAME:AMOUNT")]:
-    result = call_cli("study", "--dry-run", *args)
+    result = call_cli("study", "--dry_run", *args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
@@ -246,7 +246,7 @@ def test_demo_summary_reads_the_baselines_records(study, mini_env, capsys,
 
 
 def test_a_study_of_all_variants_runs_every_registered_row():
-  result = call_cli("study", "--scale=tiny", "--dry-run", "--seeds=1",
+  result = call_cli("study", "--scale=tiny", "--dry_run", "--seeds=1",
                     "--variants=all", "--pretrain_until=early", "--workdir=w")
   assert result.returncode == 0, result.stderr[-2000:]
   labels = [l[2:] for l in result.stdout.splitlines()

@@ -44,9 +44,9 @@ def study(mini_env, tmp_path_factory):
   workdir = tmp_path_factory.mktemp("study_applications")
   result = run_cli("study", "--scale=tiny", "--seeds=1",
                    "--variants=%s" % variants.BASELINE,
-                   "--stages=%s" % ",".join(STAGES),
+                   "--applications=%s" % ",".join(STAGES),
                    "--downstream_steps=%d" % STEPS,
-                   "--implementation=%s" % IMPLEMENTATION,
+                   "--implementations=%s" % IMPLEMENTATION,
                    "--workdir=%s" % workdir, env=mini_env, timeout=1500)
   assert result.returncode == 0, result.stdout[-3000:]
   return workdir, result.stdout

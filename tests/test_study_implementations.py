@@ -21,7 +21,7 @@ STEPS = 16  # the early step: 2
 def study(mini_env, tmp_path_factory):
   workdir = tmp_path_factory.mktemp("study_implementations")
   result = run_cli("study", "--scale=tiny", "--seeds=2",
-                   "--implementation=kit,release", "--pretrain_until=early",
+                   "--implementations=kit,release", "--pretrain_until=early",
                    "--pretrain_steps=%d" % STEPS, "--workdir=%s" % workdir,
                    env=mini_env, timeout=1500)
   assert result.returncode == 0, result.stdout[-3000:]

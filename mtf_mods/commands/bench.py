@@ -6,6 +6,7 @@ import sys
 
 from mtf_mods import cli
 from mtf_mods import plugins
+from mtf_mods import shared_flags
 
 HELP = "training speed per variant, beside PyTorch T5 and the matmul peak"
 DEFAULT_TSV_DIR = os.path.join("runs", "bench")
@@ -23,7 +24,6 @@ def _factors(text):
 
 
 def parse(argv):
-  from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   parser = argparse.ArgumentParser(
       prog="mtf-mods bench",
       description="Time the training step of variants at a scale (steps/s, "
@@ -31,21 +31,18 @@ def parse(argv):
       "peak), beside the HuggingFace PyTorch T5 of the same configuration; "
       "time the input pipeline and the baseline's scaling with sequence "
       "length and batch size. Prints a table and writes it as TSV.")
-  parser.add_argument("--variants", default=variants.BASELINE,
-                      help="comma-separated registered variants, or 'all' "
-                      "(default: %(default)s)")
-  parser.add_argument("--scale", default="cpu")
+  shared_flags.add_variants(parser, "baseline")
+  shared_flags.add_scale(parser)
   parser.add_argument("--steps", type=int, default=20,
                       help="timed steps (default: %(default)s)")
   parser.add_argument("--warmup", type=int, default=3,
                       help="untimed steps after the first (default: "
                       "%(default)s)")
-  parser.add_argument("--peer", action=argparse.BooleanOptionalAction,
-                      default=True, help="time the PyTorch T5 peer")
-  parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction,
-                      default=True, help="time the input pipeline")
-  parser.add_argument("--sweeps", action=argparse.BooleanOptionalAction,
-                      default=True, help="time the baseline's scaling sweeps")
+  shared_flags.add_switch(parser, "peer", True, "time the PyTorch T5 peer")
+  shared_flags.add_switch(parser, "pipeline", True,
+                          "time the input pipeline")
+  shared_flags.add_switch(parser, "sweeps", True,
+                          "time the baseline's scaling sweeps")
   parser.add_argument("--sweep_factors", type=_factors, default="0.5,1,2",
                       help="multiples of the scale's inputs length and batch "
                       "size (default: %(default)s)")
@@ -56,23 +53,22 @@ def parse(argv):
   parser.add_argument("--inter_threads", type=int, default=None,
                       help="ops run at once, TF and torch (default: all cores, "
                       "TensorFlow's default in `mtf-mods train`)")
-  parser.add_argument("--grappler", action=argparse.BooleanOptionalAction,
-                      default=True, help="TensorFlow's graph rewrites, on in "
-                      "`mtf-mods train` as in every TF session by default "
-                      "(default: on)")
-  parser.add_argument("--xla", action=argparse.BooleanOptionalAction,
-                      default=False, help="XLA auto-clustering of the kit's "
-                      "step")
-  parser.add_argument("--together", action=argparse.BooleanOptionalAction,
-                      default=False, help="time every variant's step in "
-                      "the same alternating rounds, without the peer: "
-                      "over_baseline then holds on a machine whose speed "
-                      "varies (every graph stays in memory at once)")
+  shared_flags.add_switch(parser, "grappler", True,
+                          "TensorFlow's graph rewrites, on in `mtf-mods "
+                          "train` as in every TF session by default")
+  shared_flags.add_switch(parser, "xla", False,
+                          "XLA auto-clustering of the kit's step")
+  shared_flags.add_switch(parser, "together", False,
+                          "time every variant's step in the same "
+                          "alternating rounds, without the peer: "
+                          "over_baseline then holds on a machine whose "
+                          "speed varies (every graph stays in memory at "
+                          "once)")
   parser.add_argument("--tsv", default=None,
                       help="TSV path (default: %s/<scale>-<time>.tsv)"
                       % DEFAULT_TSV_DIR)
   plugins.add_flags(parser)
-  return parser.parse_args(argv)
+  return shared_flags.parse(parser, argv, "bench")
 
 
 def main(argv):

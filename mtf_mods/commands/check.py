@@ -6,6 +6,7 @@ import time
 
 from mtf_mods import cli
 from mtf_mods import plugins
+from mtf_mods import shared_flags
 
 HELP = "the suite's per-variant checks (sizes, training, 2x2 mesh, decoding)"
 
@@ -19,10 +20,11 @@ def main(argv):
       "the same losses and gradients on one device and on a 2x2 mesh that "
       "splits the model, greedy and beam decoding, a causal decoder. One "
       "line per check; exit code 1 if any fails.")
-  parser.add_argument("--variants", required=True,
-                      help="comma-separated registered variants, or 'all'")
+  shared_flags.add_variants(parser, None)
   plugins.add_flags(parser)
-  args = parser.parse_args(argv)
+  args = shared_flags.parse(parser, argv, "check")
+  if not args.module_import:  # else a plugin may register the names
+    cli.variant_names("check", args.variants)
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
   tf.disable_v2_behavior()
   import mtf_mods.layers  # noqa: F401  pylint: disable=g-import-not-at-top

@@ -3,6 +3,7 @@ import argparse
 import sys
 
 from mtf_mods import cli
+from mtf_mods import shared_flags
 
 HELP = "the main job: a small study on the embedded default (see README)"
 
@@ -16,15 +17,21 @@ def main(argv):
                       help="default: runs/demo, or runs/demo-<scale> at "
                       "another scale than the demo's (a workdir holds one "
                       "study configuration)")
-  parser.add_argument("--scale", default=None,
-                      help="default: the tiny scale (demo.DEMO_SCALE)")
-  parser.add_argument("--pretrain_steps", type=int, default=None)
-  parser.add_argument("--downstream_steps", type=int, default=None)
-  parser.add_argument("--seeds", type=int, default=None)
-  parser.add_argument("--dry-run", dest="dry_run", action="store_true")
-  args = parser.parse_args(argv)
+  shared_flags.add_scale(parser, shared_flags.DEMO_SCALE,
+                         "the demo is the small job; cpu runs it at the "
+                         "study's scale")
+  parser.add_argument("--pretrain_steps", type=int, default=None,
+                      help="pre-training steps (default: the demo's budget)")
+  parser.add_argument("--downstream_steps", type=int, default=None,
+                      help="fine-tuning and from-scratch steps (default: "
+                      "the demo's budget)")
+  parser.add_argument("--seeds", type=int, default=None,
+                      help="pre-training seeds (default: the demo's budget)")
+  shared_flags.add_dry_run(parser, "print the study's launcher commands "
+                           "instead of running")
+  args = shared_flags.parse(parser, argv, "demo")
+  scale = cli.get_or_fail("demo", "scale", args.scale)
   from mtf_mods import demo  # pylint: disable=g-import-not-at-top
-  scale = cli.get_or_fail("demo", "scale", args.scale or demo.DEMO_SCALE)
   budget = {name: getattr(args, name) for name in demo.DEMO_BUDGET
             if getattr(args, name) is not None}
   workdir = args.workdir or ("runs/demo" if scale.name == demo.DEMO_SCALE

@@ -3,6 +3,7 @@
 import argparse
 
 from mtf_mods import cli
+from mtf_mods import shared_flags
 
 HELP = "the four downstream mini tasks: trained model vs trivial baselines"
 
@@ -14,9 +15,13 @@ def main(argv):
       "on the mini SuperGLUE, summarization and closed-book QA tasks, train "
       "the mini translation task from scratch, and print each best "
       "validation score beside its trivial baseline.")
-  parser.add_argument("--workdir", default="runs/mini_bench")
-  parser.add_argument("--scale", default="cpu")
-  parser.add_argument("--variant", default="baseline")
+  parser.add_argument("--workdir", default="runs/mini_bench",
+                      help="where the runs and their model_dirs go "
+                      "(default: %(default)s)")
+  shared_flags.add_scale(parser)
+  parser.add_argument("--variant", default="baseline",
+                      help="the registered variant to train (default: "
+                      "%(default)s)")
   parser.add_argument("--pretrained_model_dir", default=None,
                       help="a finished pre-training model_dir to fine-tune "
                       "from instead of pre-training (e.g. runs/demo/"
@@ -28,11 +33,11 @@ def main(argv):
                       help="only compute and print the trivial baselines")
   parser.add_argument("--gin_param", action="append", default=[],
                       help="a gin binding added to every launch (repeat)")
-  args = parser.parse_args(argv)
-  from mtf_mods import mini_bench  # pylint: disable=g-import-not-at-top
-  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  args = shared_flags.parse(parser, argv, "mini-bench")
   scale = cli.get_or_fail("mini-bench", "scale", args.scale)
   variant = cli.get_or_fail("mini-bench", "variant", args.variant)
+  from mtf_mods import mini_bench  # pylint: disable=g-import-not-at-top
+  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
   names = args.applications.split(",") if args.applications else None
   for name in names or ():
     if name not in protocol.names():

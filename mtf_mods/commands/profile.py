@@ -4,6 +4,7 @@ import sys
 
 from mtf_mods import cli
 from mtf_mods import plugins
+from mtf_mods import shared_flags
 
 HELP = "per-op profile of one training step, the kit's beside PyTorch T5's"
 
@@ -16,19 +17,16 @@ def parse(argv):
       "and print the time per category (matmuls by shape, transposes and "
       "reshapes, layer norms, softmax, the optimizer's update, the session "
       "call) side by side, with the input pipeline's time per batch.")
-  parser.add_argument("--variants", default="baseline",
-                      help="comma-separated registered variants, or 'all' "
-                      "(default: %(default)s)")
-  parser.add_argument("--scale", default="cpu")
+  shared_flags.add_variants(parser, "baseline")
+  shared_flags.add_scale(parser)
   parser.add_argument("--steps", type=int, default=5,
                       help="untraced steps whose median is printed beside "
                       "the trace (default: %(default)s)")
-  parser.add_argument("--peer", action=argparse.BooleanOptionalAction,
-                      default=True, help="profile the PyTorch T5 peer")
-  parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction,
-                      default=True, help="time the input pipeline per batch")
+  shared_flags.add_switch(parser, "peer", True, "profile the PyTorch T5 peer")
+  shared_flags.add_switch(parser, "pipeline", True,
+                          "time the input pipeline per batch")
   plugins.add_flags(parser)
-  return parser.parse_args(argv)
+  return shared_flags.parse(parser, argv, "profile")
 
 
 def main(argv):

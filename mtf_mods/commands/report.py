@@ -5,6 +5,7 @@ import os
 from mtf_mods import atomic_files
 from mtf_mods import cli
 from mtf_mods import plugins
+from mtf_mods import shared_flags
 
 HELP = "a study's results beside the paper's Table 1 (Markdown, CSV, PNG)"
 
@@ -17,9 +18,10 @@ def main(argv):
       "difference from its baseline with a 95% interval and a verdict, "
       "whether it transfers; with plots.")
   parser.add_argument("--workdir", default="runs/study",
-                      help="the study's working directory")
+                      help="the study's working directory (default: "
+                      "%(default)s)")
   plugins.add_flags(parser)
-  args = parser.parse_args(argv)
+  args = shared_flags.parse(parser, argv, "report")
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   configuration.load_plugins("report", args.module_import,
                              args.gin_location_prefix, args.workdir)

@@ -6,11 +6,20 @@ import sys
 
 from mtf_mods import cli
 from mtf_mods import plugins
+from mtf_mods import shared_flags
 
-HELP = "run the protocol for variants x seeds, then report (or --dry-run)"
+HELP = "run the protocol for variants x seeds, then report (or --dry_run)"
 PRETRAIN_UNTIL = ("final", "early")
 TPU_PLACEHOLDERS = {"tpu": "$TPU_NAME", "tpu_zone": "$TPU_ZONE",
                     "gcp_project": "$GCP_PROJECT"}
+TPU_HELP = {"tpu": "the Cloud TPU's name, passed to every launch (a dry run "
+                   "at the paper scale prints $TPU_NAME without it)",
+            "tpu_zone": "the Cloud TPU's zone, passed to every launch",
+            "gcp_project": "the Cloud project of the TPU, passed to every "
+                           "launch"}
+# (old spelling, new) of the renamed flags; docs/cli.md.
+RENAMED = (("--stages", "--applications"),
+           ("--implementation", "--implementations"))
 
 
 def parse(argv):
@@ -20,19 +29,21 @@ def parse(argv):
       "final held-out loss), the downstream fine-tuning stages and "
       "translation from scratch; record one result per cell; skip finished "
       "cells; then write the report.")
-  parser.add_argument("--variants", default="baseline",
-                      help="comma-separated registered variants, or all")
-  parser.add_argument("--implementation", default="kit",
+  shared_flags.add_variants(parser, "baseline", "the baseline always runs")
+  parser.add_argument("--implementations", default="kit",
                       help="kit, release, or kit,release: whose models (the "
                       "kit's layers, the authors' release on mesh "
-                      "tensorflow's layers); each has its own baseline")
-  parser.add_argument("--scale", default="cpu")
+                      "tensorflow's layers); each has its own baseline "
+                      "(default: %(default)s)")
+  shared_flags.add_scale(parser)
   parser.add_argument("--data", default=None,
                       help="mini or real; default real at the paper scale, "
                       "else mini")
   parser.add_argument("--seeds", type=int, default=3,
                       help="pre-training seeds for the early-loss noise floor")
-  parser.add_argument("--workdir", default="runs/study")
+  parser.add_argument("--workdir", default="runs/study",
+                      help="the study's working directory: its results, "
+                      "model_dirs and report (default: %(default)s)")
   parser.add_argument("--pretrain_steps", type=int, default=0,
                       help="override the scale's pre-training steps")
   parser.add_argument("--pretrain_until", default="final",
@@ -42,18 +53,25 @@ def parse(argv):
                       "runs")
   parser.add_argument("--downstream_steps", type=int, default=0,
                       help="override the fine-tuning and from-scratch steps")
-  parser.add_argument("--stages", default="",
-                      help="comma-separated subset of the study's stages")
+  parser.add_argument("--applications", default="",
+                      help="comma-separated subset of the study's parts to "
+                      "run: pretrain (every seed's pre-training and its "
+                      "losses) and the downstream applications superglue, "
+                      "xsum, webq, wmt (default: all of them)")
   parser.add_argument("--gin_param", action="append", default=[],
                       help="a gin binding added to every launch (repeat "
                       "for several)")
   plugins.add_flags(parser)
-  parser.add_argument("--dry-run", dest="dry_run", action="store_true",
-                      help="print the launcher commands instead of running")
-  for flag in ("tpu", "tpu_zone", "gcp_project"):
-    parser.add_argument("--" + flag, default=None)
-  parser.add_argument("--tpu_topology", default="v3-8")
-  parser.add_argument("--model_parallelism", type=int, default=1)
+  shared_flags.add_dry_run(parser, "print the launcher commands instead "
+                           "of running")
+  for flag, help_text in TPU_HELP.items():
+    parser.add_argument("--" + flag, default=None, help=help_text)
+  parser.add_argument("--tpu_topology", default="v3-8",
+                      help="the TPU slice's topology, with --tpu "
+                      "(default: %(default)s)")
+  parser.add_argument("--model_parallelism", type=int, default=1,
+                      help="devices each model is split over, with --tpu "
+                      "(default: %(default)s)")
   cluster = parser.add_argument_group(
       "cluster", "run the cells as Ray tasks (docs/studies.md, \"Studies on "
       "a cluster\"); without --cluster they run in order on this machine")
@@ -72,7 +90,7 @@ def parse(argv):
   cluster.add_argument("--cell_retries", type=int, default=3,
                        help="times Ray runs a cell again after its launch "
                        "or its worker was killed")
-  return parser.parse_args(argv)
+  return shared_flags.parse(parser, argv, "study", RENAMED)
 
 
 def shell_word(argument):
@@ -104,6 +122,7 @@ def run(argv):
   """Runs the study `argv` asks for; returns the exit code (bad input exits
   with code 2 at once, before anything in the workdir is touched)."""
   args = parse(argv)
+  cli.get_or_fail("study", "scale", args.scale)  # before TensorFlow loads
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   loaded = configuration.load_plugins("study", args.module_import,
                                       args.gin_location_prefix, args.workdir)
@@ -125,7 +144,7 @@ def run(argv):
   if args.pretrain_until not in PRETRAIN_UNTIL:
     cli.fail("study", "unknown --pretrain_until %r; valid: %s" % (
         args.pretrain_until, ", ".join(PRETRAIN_UNTIL)))
-  implementations = [name.strip() for name in args.implementation.split(",")
+  implementations = [name.strip() for name in args.implementations.split(",")
                      if name.strip()]
   for name in implementations or [""]:
     if name not in records.IMPLEMENTATIONS:
@@ -149,7 +168,11 @@ def run(argv):
       plugins=loaded,
       implementations=tuple(implementations),
       early_only=args.pretrain_until == "early")
-  stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+  stages = [s.strip() for s in args.applications.split(",") if s.strip()]
+  for name in stages:
+    if name not in study_cells.stage_names():
+      cli.fail("study", "unknown application %r; valid: %s" % (
+          name, ", ".join(study_cells.stage_names())))
   try:
     cells = study_cells.build_cells(config, stages)
     identity = configuration.check(config)

@@ -3,6 +3,7 @@ import argparse
 
 from mtf_mods import cli
 from mtf_mods import plugins
+from mtf_mods import shared_flags
 
 HELP = ("one row per registered variant: Table 1 row, params, FLOPs and "
         "their ratios to the baseline beside the paper's")
@@ -16,16 +17,15 @@ def main(argv):
       "the paper's and as a ratio to the baseline beside the paper's ratio; "
       "at a small scale, the registry's reason where a row's ratios depart "
       "from its paper-scale ones.")
-  parser.add_argument("--scale", default="paper")
-  parser.add_argument("--variants", default="all",
-                      help="comma-separated registered variants, or 'all' "
-                      "(default); the baseline is measured for the ratios "
-                      "either way")
+  shared_flags.add_scale(parser, shared_flags.SIZES_SCALE,
+                         "the sizes Table 1 gives")
+  shared_flags.add_variants(parser, "all", "the baseline is measured for "
+                            "the ratios either way")
   plugins.add_flags(parser)
-  args = parser.parse_args(argv)
-  from mtf_mods import listing  # pylint: disable=g-import-not-at-top
+  args = shared_flags.parse(parser, argv, "variants")
   plugins.load("variants", args.module_import, args.gin_location_prefix)
   scale = cli.get_or_fail("variants", "scale", args.scale)
   names = cli.variant_names("variants", args.variants)
+  from mtf_mods import listing  # pylint: disable=g-import-not-at-top
   for line in listing.variant_rows(scale, names):
     print("\t".join(str(cell) for cell in line), flush=True)

@@ -83,8 +83,8 @@ def test_bench_refuses_an_unknown_variant():
 def test_bench_together_times_every_variant_in_the_same_rounds(tmp_path):
   tsv = tmp_path / "together.tsv"
   result = run_cli("bench", "--scale=tiny", "--variants=glu,rms_norm",
-                   "--together", "--steps=1", "--warmup=0", "--no-pipeline",
-                   "--no-sweeps", "--tsv=%s" % tsv)
+                   "--together", "--steps=1", "--warmup=0", "--no_pipeline",
+                   "--no_sweeps", "--tsv=%s" % tsv)
   assert result.returncode == 0, result.stderr[-3000:]
   with open(tsv) as f:
     rows = [r for r in csv.DictReader(f, delimiter="\t")

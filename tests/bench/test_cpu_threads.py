@@ -33,4 +33,4 @@ def test_the_profile_traces_one_op_at_a_time_on_every_core():
 
 def test_the_command_keeps_grappler_on_by_default():
   assert bench_command.parse([]).grappler
-  assert not bench_command.parse(["--no-grappler"]).grappler
+  assert not bench_command.parse(["--no_grappler"]).grappler

@@ -134,7 +134,7 @@ def test_a_resumed_study_gets_the_plugins_it_recorded(tmp_path, mini_env,
                       records.ResultStore(str(tmp_path)))
   assert configuration.recorded_plugins(str(tmp_path)) == (
       ["fault_injection"], [])
-  result = call_cli(*TINY_EARLY, "--workdir=%s" % tmp_path, "--dry-run")
+  result = call_cli(*TINY_EARLY, "--workdir=%s" % tmp_path, "--dry_run")
   assert result.returncode == 0, result.stderr
   assert ("== plugins of %s/study.json: --module_import=fault_injection"
           % tmp_path) in result.stdout

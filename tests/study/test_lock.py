@@ -15,7 +15,7 @@ with lock.held(sys.argv[1]):
   print("holding", flush=True)
   time.sleep(600)
 """
-STUDY = ["study", "--scale=tiny", "--seeds=1", "--stages=pretrain"]
+STUDY = ["study", "--scale=tiny", "--seeds=1", "--applications=pretrain"]
 
 
 def hold_lock(workdir):

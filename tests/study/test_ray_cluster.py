@@ -146,7 +146,7 @@ def start_reference_runs(workdir, env, tmp_path):
   arguments = [a for a in study_arguments("local", reference, tmp_path)
                if not (a.startswith("--cluster") or "hooks" in a
                        or "SigkillOnce" in a or "FailIn" in a)]
-  dry_run = run_cli(*arguments, "--dry-run", env=env)
+  dry_run = run_cli(*arguments, "--dry_run", env=env)
   assert dry_run.returncode == 0, dry_run.stderr[-2000:]
   runs = [subprocess.Popen(
       [sys.executable, "-m", "mtf_mods.cli"] + shlex.split(line)[1:],

@@ -146,12 +146,14 @@ def test_the_release_of_a_variant_without_one_is_refused(site, package):
   launch says the same, and neither writes anything."""
   del package
   env = dict(os.environ, PYTHONPATH=site)
-  for command in (["study", "--dry-run", "--variants=%s" % NAME],
+  for command in (["study", "--dry_run", "--variants=%s" % NAME,
+                   "--implementations=release"],
                   ["train", "--variant=%s" % NAME, "--scale=tiny",
-                   "--model_dir=%s" % os.path.join(site, "never")]):
+                   "--model_dir=%s" % os.path.join(site, "never"),
+                   "--implementation=release"]):
     result = subprocess.run(
-        [sys.executable, "-m", "mtf_mods.cli"] + command
-        + ["--implementation=release"], capture_output=True, text=True,
+        [sys.executable, "-m", "mtf_mods.cli"] + command,
+        capture_output=True, text=True,
         env=env, cwd=site, timeout=600)
     assert result.returncode == 2, result.stderr[-3000:]
     lines = result.stderr.strip().splitlines()
