@@ -94,7 +94,14 @@ def test_killed_finetuning_resumes_to_the_same_weights(uninterrupted, env,
   result = run_cli("train", *finetune, "--model_dir=" + straight, env=env)
   assert result.returncode == 0, result.stderr[-2000:]
   model_dir = str(tmp_path / "model")
-  train_killed_and_resumed(finetune + ["--model_dir=" + model_dir], 12 + 7,
-                           tmp_path, env)
+  _, resumed = train_killed_and_resumed(
+      finetune + ["--model_dir=" + model_dir], 12 + 7, tmp_path, env)
+  progress = [line for line in resumed.stderr.splitlines()
+              if line.startswith("step ")]
+  first = int(progress[0].split()[1].split("/")[0])
+  # From a fine-tuning checkpoint the kill left (past the pre-trained
+  # step 12, before the kill), not again from the pre-trained checkpoint.
+  assert first - 1 in model_dir_reader.checkpoint_steps(model_dir)
+  assert 12 < first - 1 < 12 + 7, progress[0]
   assert model_dir_reader.latest_step(model_dir) == 12 + 10
   assert_same_checkpoint(straight, model_dir, 12 + 10)
