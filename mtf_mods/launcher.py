@@ -50,6 +50,7 @@ from mtf_mods import gin_config
 from mtf_mods import gin_files
 from mtf_mods import input_autograph
 from mtf_mods import input_checks
+from mtf_mods import launch_report
 from mtf_mods import loss_guard
 from mtf_mods import model_dir_guard
 from mtf_mods import model_dir_reader
@@ -294,5 +295,5 @@ def main(argv):
     print("mtf-mods train: %s" % str(e).splitlines()[0], file=sys.stderr,
           flush=True)
     sys.exit(1)
-  print("mtf-mods train: done; checkpoints, operative_config.gin and "
-        "TensorBoard events are in %s" % FLAGS.model_dir, file=sys.stderr)
+  launch_report.finish(FLAGS.variant, FLAGS.implementation, FLAGS.scale,
+                       FLAGS.stage, FLAGS.seed, FLAGS.model_dir)

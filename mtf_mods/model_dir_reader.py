@@ -6,6 +6,8 @@ mini benchmark and checkpoint selection:
   pattern): every step, the latest, the first, the step of a path;
 - perplexity-eval event files (`eval_*/`): the held-out loss per step;
 - decode_eval event files (`validation_eval/`): the scores per step;
+- the hparams plugin's session summary a launch wrote into a directory
+  (launch_report.py);
 - `train_summary.json`, the progress hook's summary of the last run.
 """
 import collections
@@ -68,15 +70,20 @@ def first_step(model_dir: str) -> int:
   return steps[0]
 
 
-def _scalar_events(pattern):
-  """(tag, step, value) of every scalar in the event files `pattern` names;
-  a file cut short (its writer killed) is read up to where it breaks."""
+def _scalar_events(pattern, since=None, with_path=False):
+  """(tag, step, value) of every scalar in the event files `pattern` names,
+  written at or after the time `since` (seconds since the epoch) if given,
+  preceded by the file's path `with_path`; a file cut short (its writer
+  killed) is read up to where it breaks."""
   for path in sorted(tf.io.gfile.glob(pattern)):
     try:
       for event in tf.train.summary_iterator(path):
+        if since is not None and event.wall_time < since:
+          continue
         for value in event.summary.value:
           if value.HasField("simple_value"):
-            yield value.tag, int(event.step), float(value.simple_value)
+            found = (value.tag, int(event.step), float(value.simple_value))
+            yield (path,) + found if with_path else found
     except tf.errors.DataLossError:
       continue
 
@@ -92,18 +99,53 @@ def held_out_losses(model_dir: str) -> dict[int, float]:
           if tag == "neg_log_perplexity"}
 
 
-def validation_scores(model_dir: str, eval_dir: str = EVAL_DIR
-                      ) -> dict[int, dict[str, float]]:
-  """{checkpoint step: {"<task>/<metric>": value}} written by decode_eval.
+def held_out_losses_per_evaluation(model_dir: str, since: float = None
+                                   ) -> dict[str, dict[int, float]]:
+  """{evaluation directory (eval_<dataset>_<split>_<examples>): {checkpoint
+  step: held-out loss}}, of the evaluations written at or after `since`
+  (seconds since the epoch) if given."""
+  found = collections.defaultdict(dict)
+  for path, tag, step, value in _scalar_events(
+      os.path.join(model_dir, "eval_*", "events.out.tfevents.*"), since,
+      with_path=True):
+    if tag == "neg_log_perplexity":
+      found[os.path.basename(os.path.dirname(path))][step] = -value
+  return dict(found)
+
+
+def validation_scores(model_dir: str, eval_dir: str = EVAL_DIR,
+                      since: float = None) -> dict[int, dict[str, float]]:
+  """{checkpoint step: {"<task>/<metric>": value}} written by decode_eval,
+  at or after `since` (seconds since the epoch) if given.
 
   When a step was evaluated more than once, the last value written counts.
   """
   scores = collections.defaultdict(dict)
   for tag, step, value in _scalar_events(
-      os.path.join(model_dir, eval_dir, "events.out.tfevents.*")):
+      os.path.join(model_dir, eval_dir, "events.out.tfevents.*"), since):
     if tag.startswith(_SCORE_PREFIX):
       scores[step][tag[len(_SCORE_PREFIX):]] = value
   return dict(scores)
+
+
+def session_hparams(directory: str) -> dict:
+  """{name: value} of the hparams session summary in `directory`'s own
+  event files (the first one written counts, as in TensorBoard); {} without
+  one."""
+  from tensorboard.plugins.hparams import metadata  # pylint: disable=g-import-not-at-top
+  pattern = os.path.join(directory, "events.out.tfevents.*")
+  for path in sorted(tf.io.gfile.glob(pattern)):
+    try:
+      for event in tf.train.summary_iterator(path):
+        for value in event.summary.value:
+          if value.tag == metadata.SESSION_START_INFO_TAG:
+            info = metadata.parse_session_start_info_plugin_data(
+                value.metadata.plugin_data.content)
+            return {name: getattr(held, held.WhichOneof("kind"))
+                    for name, held in info.hparams.items()}
+    except tf.errors.DataLossError:
+      continue
+  return {}
 
 
 def train_summary(model_dir: str) -> dict | None:

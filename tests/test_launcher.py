@@ -89,6 +89,33 @@ def test_train_shows_progress_offline(trained):
   assert summary["step"] == 4 and summary["steps_per_second"] > 0
 
 
+def test_perplexity_eval_prints_each_held_out_loss_it_measured(trained,
+                                                               mini_env):
+  """One line per checkpoint evaluated, the loss its event files hold; the
+  training and the evaluation each leave their hyperparameters for
+  TensorBoard, the evaluation the seed of the training it evaluates."""
+  model_dir, _ = trained
+  result = run_cli("train", *TINY, "--stage=perplexity_eval",
+                   "--gin_param=eval_checkpoint_step = 4",
+                   "--gin_param=utils.run.perplexity_eval_steps = 2",
+                   "--model_dir=" + model_dir, env=mini_env)
+  assert result.returncode == 0, result.stderr[-3000:]
+  found = model_dir_reader.held_out_losses_per_evaluation(model_dir)
+  assert len(found) == 1
+  (name, losses), = found.items()
+  printed = [line for line in result.stderr.splitlines()
+             if "held-out loss at step" in line]
+  assert printed == ["mtf-mods train: held-out loss at step 4: %.4f (%s)"
+                     % (losses[4], name)]
+  assert model_dir_reader.session_hparams(model_dir) == {
+      "variant": "baseline", "implementation": "kit", "scale": "tiny",
+      "stage": "pretrain", "seed": SEED}
+  assert model_dir_reader.session_hparams(
+      os.path.join(model_dir, name)) == {
+          "variant": "baseline", "implementation": "kit", "scale": "tiny",
+          "stage": "perplexity_eval", "seed": SEED}
+
+
 def test_model_dir_of_another_configuration_is_refused(trained, mini_env):
   model_dir, _ = trained
   before = sorted(os.listdir(model_dir))
@@ -191,6 +218,21 @@ def test_decode_eval_beam_searches_an_adaptive_softmax_model(mini_env,
   assert result.returncode == 0, result.stderr[-3000:]
   scores = model_dir_reader.validation_scores(model_dir)
   assert set(scores[2]) == {"mini_translation/bleu"}
+  said = [line[len("mtf-mods train: "):] for line in result.stderr.splitlines()
+          if line.startswith("mtf-mods train: scores at step")
+          or line.startswith("mtf-mods train: best ")]
+  bleu = {step: metrics["mini_translation/bleu"]
+          for step, metrics in scores.items()}
+  first = model_dir_reader.first_step(model_dir)
+  counted = [step for step in bleu if step != first] or list(bleu)
+  best = max(counted, key=lambda step: (bleu[step], -step))
+  assert said == ["scores at step %d: mini_translation/bleu %.2f" % item
+                  for item in sorted(bleu.items())] + [
+                      "best mini_translation/bleu: %.2f at step %d"
+                      % (bleu[best], best)]
+  assert model_dir_reader.session_hparams(
+      os.path.join(model_dir, model_dir_reader.EVAL_DIR))["stage"] == (
+          "decode_eval")
   predictions = os.path.join(model_dir, model_dir_reader.EVAL_DIR,
                              "mini_translation_2_predictions")
   with open(predictions) as f:  # the conftest's mini benchmark: 16

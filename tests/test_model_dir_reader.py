@@ -1,5 +1,6 @@
 """Reading a model_dir: checkpoints by one pattern, event files, summary."""
 import json
+import time
 
 import pytest
 
@@ -74,3 +75,21 @@ def test_train_summary(tmp_path):
   summary = {"step": 8, "steps_per_second": 2.0}
   (tmp_path / model_dir_reader.SUMMARY_FILE).write_text(json.dumps(summary))
   assert model_dir_reader.train_summary(str(tmp_path)) == summary
+
+
+def test_evaluations_are_read_per_directory_and_from_a_time_on(tmp_path):
+  write_scalar_events(str(tmp_path / "eval_a"),
+                      {2: {"neg_log_perplexity": -4.5}})
+  since = time.time()
+  write_scalar_events(str(tmp_path / "eval_b"),
+                      {4: {"neg_log_perplexity": -3.0}})
+  write_scalar_events(str(tmp_path / model_dir_reader.EVAL_DIR),
+                      {4: {"eval/t/bleu": 7.0}})
+  assert model_dir_reader.held_out_losses_per_evaluation(str(tmp_path)) == {
+      "eval_a": {2: 4.5}, "eval_b": {4: 3.0}}
+  assert model_dir_reader.held_out_losses_per_evaluation(
+      str(tmp_path), since) == {"eval_b": {4: 3.0}}
+  assert model_dir_reader.validation_scores(str(tmp_path), since=since) == {
+      4: {"t/bleu": 7.0}}
+  assert model_dir_reader.validation_scores(
+      str(tmp_path), since=time.time() + 60) == {}

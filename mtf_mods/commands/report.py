@@ -53,7 +53,25 @@ def write(workdir):
       implementation: report.collect(records, table_columns, implementation)
       for implementation in results_store.IMPLEMENTATIONS
       if implementation in present}
+  first = next(iter(by_implementation.values()))
+  drawn = {
+      "loss_curves.png": plots.loss_curves(
+          records, os.path.join(workdir, "loss_curves.png"), workdir),
+      "metrics.png": plots.metric_bars(
+          first, table_columns, os.path.join(workdir, "metrics.png")),
+      "effects.png": plots.effects(
+          by_implementation, table_columns,
+          os.path.join(workdir, "effects.png")),
+  }
+  from mtf_mods.study import agreement as paper_agreement  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import agreement_plot as paper_agreement_plot  # pylint: disable=g-import-not-at-top
+  drawn[paper_agreement.PLOT_FILE] = paper_agreement_plot.draw(
+      by_implementation, table_columns,
+      os.path.join(workdir, paper_agreement.PLOT_FILE))
+  figures = [name for name, was_drawn in drawn.items() if was_drawn]
   sections = [header.markdown(workdir, study_config, records, left_out)]
+  if figures:
+    sections.append(figures_markdown(figures))
   sections += [report.markdown(by_variant, table_columns, implementation)
                for implementation, by_variant in by_implementation.items()]
   sections.append(
@@ -70,7 +88,6 @@ def write(workdir):
       "implementations and between the applications (untested: no such "
       "pair). Paper: Table 1's direction per application (+ better, - "
       "worse, = the same).\n")
-  from mtf_mods.study import agreement as paper_agreement  # pylint: disable=g-import-not-at-top
   sections.append(paper_agreement.markdown(by_implementation, table_columns))
   compared = report.implementations_markdown(by_implementation,
                                              table_columns)
@@ -87,20 +104,23 @@ def write(workdir):
   atomic_files.write_text(os.path.join(workdir, "report.md"), text)
   report.write_csv(os.path.join(workdir, "report.csv"), by_implementation,
                    table_columns)
-  first = next(iter(by_implementation.values()))
-  drawn = {
-      "loss_curves.png": plots.loss_curves(
-          records, os.path.join(workdir, "loss_curves.png")),
-      "metrics.png": plots.metric_bars(
-          first, table_columns, os.path.join(workdir, "metrics.png")),
-      "effects.png": plots.effects(
-          by_implementation, table_columns,
-          os.path.join(workdir, "effects.png")),
-  }
-  from mtf_mods.study import agreement_plot as paper_agreement_plot  # pylint: disable=g-import-not-at-top
-  drawn[paper_agreement.PLOT_FILE] = paper_agreement_plot.draw(
-      by_implementation, table_columns,
-      os.path.join(workdir, paper_agreement.PLOT_FILE))
-  written = ["report.md", "report.csv"] + [
-      name for name, was_drawn in drawn.items() if was_drawn]
-  print("written in %s: %s" % (workdir, ", ".join(written)))
+  print("written in %s: %s" % (workdir, ", ".join(
+      ["report.md", "report.csv"] + figures)))
+
+
+FIGURE_CAPTIONS = {
+    "loss_curves.png": "Held-out loss of every seed during pre-training",
+    "metrics.png": "Each Table 1 metric measured, per variant",
+    "effects.png": "Each variant's difference from its baseline, with "
+                   "its 95% interval",
+}
+
+
+def figures_markdown(figures):
+  """The figures drawn, as images linked relative to report.md."""
+  from mtf_mods.study import agreement as paper_agreement  # pylint: disable=g-import-not-at-top
+  captions = dict(FIGURE_CAPTIONS, **{
+      paper_agreement.PLOT_FILE: "Each variant's effect in the study "
+                                 "against its effect in the paper"})
+  return "## Figures\n\n" + "\n\n".join(
+      "![%s](%s)" % (captions[name], name) for name in figures) + "\n"

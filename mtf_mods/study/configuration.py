@@ -63,9 +63,7 @@ class StudyConfig:
   early_only: bool = False   # every seed stops at the early step
 
   def run_dir(self, variant, seed, stage, implementation=records.KIT):
-    runs = records.implementation_dir(
-        os.path.join(self.workdir, "runs"), implementation)
-    return os.path.join(runs, variant, "seed%d" % seed, stage)
+    return run_dir(self.workdir, variant, seed, stage, implementation)
 
   def identity(self):
     """{field: value} of IDENTITY: what a cell's figures depend on."""
@@ -80,6 +78,13 @@ class StudyConfig:
         "gin_params": list(self.gin_params),
         "plugins": self.plugins.configuration(),
     }
+
+
+def run_dir(workdir, variant, seed, stage, implementation=records.KIT):
+  """The model_dir of a cell's launches in the study's workdir."""
+  runs = records.implementation_dir(os.path.join(workdir, "runs"),
+                                    implementation)
+  return os.path.join(runs, variant, "seed%d" % seed, stage)
 
 
 def config_id(identity):

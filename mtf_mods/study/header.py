@@ -1,7 +1,7 @@
 """What a report shows: its study's configuration, and which records made it.
 
 The report opens with the workdir's configuration (configuration.py), the
-commits, dates and machines of the records it shows, and says which
+seeds, commits, dates and machines of the records it shows, and says which
 records it leaves out: those of another configuration (`config_id`), which
 a study never writes into a configured workdir but a copy by hand can. A
 record without a configuration id was written before format 2: it counts
@@ -50,10 +50,14 @@ def markdown(workdir, written, kept, left_out):
                    "written before it) are taken as this configuration's: "
                    "the kit cannot check them.")
   dates = sorted(r.finished_at for r in kept if r.finished_at)
-  lines.append("Records shown: %d; commits %s; %s; machines %s." % (
-      len(kept), _counted(r.commit for r in kept),
-      "finished %s to %s" % (dates[0], dates[-1]) if dates
-      else "dates unknown", _counted(r.machine for r in kept)))
+  per_seed = collections.Counter(r.seed for r in kept)
+  seeds = ", ".join("%d (%d)" % (seed, per_seed[seed])
+                    for seed in sorted(per_seed))
+  lines.append("Records shown: %d, of seeds %s; commits %s; %s; machines "
+               "%s." % (len(kept), seeds, _counted(r.commit for r in kept),
+                        "finished %s to %s" % (dates[0], dates[-1]) if dates
+                        else "dates unknown",
+                        _counted(r.machine for r in kept)))
   if left_out:
     lines.append("Left out: %d records of another configuration (%s); "
                  "give each configuration its own workdir." % (

@@ -1,95 +1,198 @@
-"""Pictures of a study: held-out loss curves and per-metric bars.
+"""Pictures of a study: held-out loss curves, per-metric bars, effects.
 
-loss_curves.png: seed 0's held-out loss at every pre-training checkpoint,
-one line per variant and implementation. effects.png: each variant's
+loss_curves.png: the held-out loss of every seed's pre-training, one
+colour per variant and implementation (seed 0 thick): the record's curve
+(seed 0 of a full study, every checkpoint), else the held-out losses its
+model_dir's event files hold, else its early-loss point; a dashed line
+marks the early step. metrics.png: one panel per Table 1 metric the study
+measured, a bar per variant (with its seed-to-seed standard deviation where
+there are several seeds) and the baseline's noise band (mean ± 2 standard
+deviations) or, with a single seed, its value as a line. A bar's length is
+its value, so each panel's axis starts at zero and spans every bar, error
+bar and band, with a margin (`bar_limits`): the differences are read off
+effects.png, not exaggerated by a cropped axis. effects.png: each variant's
 difference from its implementation's baseline with its 95% interval, one
-panel per metric, the implementations side by side. metrics.png: one
-panel per Table 1 metric the study measured, a bar per variant (with its
-seed-to-seed standard deviation where there are several seeds) and the
-baseline's noise band (mean ± 2 standard deviations) or, with a single
-seed, its value as a line.
+panel per metric, the implementations side by side. Both lay their panels
+out in a grid of at most three columns (PANELS_PER_ROW), about as many rows
+as columns, so a page holds them.
 """
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 from mtf_mods import atomic_files  # pylint: disable=wrong-import-position
+from mtf_mods import model_dir_reader  # pylint: disable=wrong-import-position
 from mtf_mods import variants  # pylint: disable=wrong-import-position
+from mtf_mods.study import budgets  # pylint: disable=wrong-import-position
+from mtf_mods.study import configuration  # pylint: disable=wrong-import-position
 from mtf_mods.study import records  # pylint: disable=wrong-import-position
 from mtf_mods.study import table as report  # pylint: disable=wrong-import-position
 
+BAR_MARGIN = 0.05  # of the span of a bar panel's axis, on each side
+PANELS_PER_ROW = 3  # of effects.png
+PANEL_INCHES = 3.6  # an effects panel's width, and its least height
 
-def loss_curves(study_records, path):
-  """Writes the curves; returns False if no record has a curve."""
-  curves = {(r.implementation, r.variant): r.metrics["loss_curve"]
-            for r in study_records
-            if r.status == records.OK and r.metrics.get("loss_curve")}
-  if not curves:
-    return False
-  figure, axes = plt.subplots(figsize=(7, 4.5))
-  order = {v.name: i for i, v in enumerate(variants.VARIANTS)}
-  for implementation, name in sorted(
-      curves, key=lambda key: (records.IMPLEMENTATIONS.index(key[0]),
-                               order.get(key[1], len(order)))):
-    points = sorted((int(step), loss) for step, loss in curves[
-        (implementation, name)].items() if int(step) > 0)
-    label = (name if implementation == records.KIT
-             else "%s (%s)" % (name, implementation))
-    axes.plot([p[0] for p in points], [p[1] for p in points], marker="o",
-              markersize=3, label=label,
-              linestyle="-" if implementation == records.KIT else "--",
-              linewidth=2.5 if name == variants.BASELINE else 1.2)
-  axes.set_xlabel("pre-training step")
-  axes.set_ylabel("held-out loss (nats / target token)")
-  axes.set_title("Held-out loss during pre-training (seed 0)")
-  axes.grid(alpha=0.3)
-  axes.legend(fontsize=8)
-  figure.tight_layout()
+
+def _grid(count, width, height):
+  """A figure of `count` panels of `width` x `height` inches, in rows of at
+  most PANELS_PER_ROW and about as many rows as columns; its panels, the
+  unused ones hidden."""
+  columns = min(PANELS_PER_ROW, math.ceil(math.sqrt(count)))
+  lines = math.ceil(count / columns)
+  figure, panels = plt.subplots(lines, columns, squeeze=False,
+                                figsize=(width * columns, height * lines))
+  flat = [axes for line in panels for axes in line]
+  for axes in flat[count:]:
+    axes.set_visible(False)
+  return figure, flat[:count]
+
+
+def _save(figure, path):
   with atomic_files.replacing(path, "wb") as f:
     figure.savefig(f, dpi=120, format="png")
   plt.close(figure)
+
+
+def seed_curves(study_records, workdir):
+  """{(implementation, variant, seed): {step: held-out loss}} of every
+  finished pre-training record: its loss curve, else its model_dir's in
+  the study's `workdir` (None: none read) held-out losses where they are
+  more than one, else its early loss."""
+  curves = {}
+  for record in study_records:
+    if record.status != records.OK or record.stage != budgets.PRETRAIN:
+      continue
+    curve = {int(step): loss for step, loss in
+             (record.metrics.get("loss_curve") or {}).items()}
+    if not curve and workdir is not None:
+      curve = model_dir_reader.held_out_losses(configuration.run_dir(
+          workdir, record.variant, record.seed, record.stage,
+          record.implementation))
+    if len(curve) < 2 and "early_step" in record.metrics:
+      curve = {int(record.metrics["early_step"]):
+               record.metrics["early_loss"]}
+    curve = {step: loss for step, loss in curve.items() if step > 0}
+    if curve:
+      curves[(record.implementation, record.variant, record.seed)] = curve
+  return curves
+
+
+def early_steps(study_records):
+  """The early steps the pre-training records name (one in a study)."""
+  return sorted({int(r.metrics["early_step"]) for r in study_records
+                 if r.status == records.OK and "early_step" in r.metrics})
+
+
+def loss_curves_figure(curves, early):
+  """The figure of `seed_curves`, the `early` steps marked; None without
+  curves. Each seed's line has the gid "<implementation>/<variant>/seed<n>",
+  each early step's line "early step"."""
+  if not curves:
+    return None
+  figure, axes = plt.subplots(figsize=(7, 4.5))
+  order = {v.name: i for i, v in enumerate(variants.VARIANTS)}
+  colours = {}
+  for implementation, name, seed in sorted(
+      curves, key=lambda key: (records.IMPLEMENTATIONS.index(key[0]),
+                               order.get(key[1], len(order)), key[2])):
+    points = sorted(curves[(implementation, name, seed)].items())
+    label = (name if implementation == records.KIT
+             else "%s (%s)" % (name, implementation))
+    first = (implementation, name) not in colours
+    line, = axes.plot(
+        [p[0] for p in points], [p[1] for p in points], marker="o",
+        markersize=4 if len(points) == 1 else 3,
+        color=colours.get((implementation, name)),
+        label=label if first else None,
+        linestyle="-" if implementation == records.KIT else "--",
+        linewidth=(2.5 if name == variants.BASELINE else 1.2) * (
+            1.0 if seed == 0 else 0.6),
+        alpha=1.0 if seed == 0 else 0.6)
+    line.set_gid("%s/%s/seed%d" % (implementation, name, seed))
+    colours.setdefault((implementation, name), line.get_color())
+  for step in early:
+    marker = axes.axvline(step, color="gray", linestyle=":", linewidth=1,
+                          label="early step (%d)" % step)
+    marker.set_gid("early step")
+  seeds = sorted({key[2] for key in curves})
+  axes.set_xlabel("pre-training step")
+  axes.set_ylabel("held-out loss (nats / target token)")
+  axes.set_title("Held-out loss during pre-training: seeds %s (seed 0 "
+                 "thick)" % ", ".join(str(seed) for seed in seeds),
+                 fontsize=10)
+  axes.grid(alpha=0.3)
+  axes.legend(fontsize=8)
+  figure.tight_layout()
+  return figure
+
+
+def loss_curves(study_records, path, workdir=None):
+  """Writes every seed's curve; returns False if no record has one."""
+  figure = loss_curves_figure(seed_curves(study_records, workdir),
+                              early_steps(study_records))
+  if figure is None:
+    return False
+  _save(figure, path)
   return True
 
 
-def metric_bars(by_variant, table_columns, path):
-  """Writes the bars; returns False if no metric was measured."""
+def bar_limits(values, errors, band=None):
+  """(low, high) of a bar panel's axis: zero, every bar with its error bar
+  and the baseline's band (low, high) within, and a margin of BAR_MARGIN of
+  that span on each side."""
+  ends = [0.0] + [v - e for v, e in zip(values, errors)] + [
+      v + e for v, e in zip(values, errors)] + list(band or ())
+  low, high = min(ends), max(ends)
+  margin = (high - low) * BAR_MARGIN or 1.0
+  return (low - margin if low < 0 else 0.0,
+          high + margin if high > 0 else 0.0)
+
+
+def metric_bars_figure(by_variant, table_columns):
+  """The bars' figure, one panel per measured metric; None if none was."""
   names = report.ordered_variants(by_variant)
   measured = [c for c in table_columns
               if c.name not in ("Params", "Ops")
               and any(by_variant[n][c.name].values for n in names)]
   if not measured:
-    return False
-  figure, panels = plt.subplots(1, len(measured), squeeze=False,
-                                figsize=(3.2 * len(measured), 3.8))
-  for axes, column in zip(panels[0], measured):
+    return None
+  figure, panels = _grid(len(measured), 3.2, 3.8)
+  for axes, column in zip(panels, measured):
     cells = [by_variant[n][column.name] for n in names]
-    means = [c.mean if c.mean is not None else 0.0 for c in cells]
-    errors = [c.std or 0.0 for c in cells]
-    colors = ["tab:gray" if n == variants.BASELINE else "tab:blue"
-              for n in names]
-    axes.bar(range(len(names)), means, yerr=errors, color=colors, capsize=3)
+    present = [(i, c.mean, c.std or 0.0) for i, c in enumerate(cells)
+               if c.mean is not None]
+    colors = ["tab:gray" if names[i] == variants.BASELINE else "tab:blue"
+              for i, _, _ in present]
+    axes.bar([p[0] for p in present], [p[1] for p in present],
+             yerr=[p[2] for p in present], color=colors, capsize=3)
     base = by_variant.get(variants.BASELINE, {}).get(column.name)
+    band = None
     if base is not None and base.mean is not None:
       if base.std:
         spread = report.NOISE_SIGMAS * base.std
-        axes.axhspan(base.mean - spread, base.mean + spread, color="orange",
-                     alpha=0.3, label="baseline ± 2σ")
+        band = (base.mean - spread, base.mean + spread)
+        axes.axhspan(*band, color="orange", alpha=0.3, label="baseline ± 2σ")
         axes.legend(fontsize=7)
       else:
         axes.axhline(base.mean, color="orange", linewidth=1)
-    present = [m for m, c in zip(means, cells) if c.mean is not None]
-    if present:
-      low, high = min(present), max(present)
-      margin = (high - low) * 0.5 or abs(high) * 0.05 or 1.0
-      axes.set_ylim(low - margin, high + margin)
+    axes.set_ylim(*bar_limits([p[1] for p in present],
+                              [p[2] for p in present], band))
     axes.set_xticks(range(len(names)))
     axes.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
     axes.set_title(column.name)
   figure.tight_layout()
-  with atomic_files.replacing(path, "wb") as f:
-    figure.savefig(f, dpi=120, format="png")
-  plt.close(figure)
+  return figure
+
+
+def metric_bars(by_variant, table_columns, path):
+  """Writes the bars; returns False if no metric was measured."""
+  figure = metric_bars_figure(by_variant, table_columns)
+  if figure is None:
+    return False
+  _save(figure, path)
   return True
 
 
@@ -104,12 +207,11 @@ def effects(by_implementation, table_columns, path):
     return False
   names = report.ordered_variants({key[0]: None for f in found.values()
                                    for key in f})
-  figure, panels = plt.subplots(1, len(judged), squeeze=False,
-                                figsize=(3.4 * len(judged),
-                                         1.0 + 0.45 * len(names)))
+  figure, panels = _grid(len(judged), PANEL_INCHES,
+                         max(PANEL_INCHES, 1.0 + 0.45 * len(names)))
   offsets = {implementation: (i - (len(found) - 1) / 2) * 0.25
              for i, implementation in enumerate(found)}
-  for axes, column in zip(panels[0], judged):
+  for axes, column in zip(panels, judged):
     for implementation, effects_of_one in found.items():
       rows, deltas, errors = [], [], [[], []]
       for row, name in enumerate(names):
@@ -136,7 +238,5 @@ def effects(by_implementation, table_columns, path):
     axes.set_xlabel("difference from the baseline", fontsize=8)
     axes.legend(fontsize=7)
   figure.tight_layout()
-  with atomic_files.replacing(path, "wb") as f:
-    figure.savefig(f, dpi=120, format="png")
-  plt.close(figure)
+  _save(figure, path)
   return True

@@ -117,7 +117,7 @@ def test_the_report_leaves_out_and_names_records_of_another_configuration(
   assert lines[0] == "# Study report: %s" % tmp_path
   assert "Configuration `%s`" % written["config_id"] in report
   assert 'scale "tiny"' in report and 'pretrain_steps 16' in report
-  assert ("Records shown: 1; commits abc123 (1); finished "
+  assert ("Records shown: 1, of seeds 0 (1); commits abc123 (1); finished "
           "2026-12-07T01:00:00+00:00 to 2026-12-07T01:00:00+00:00; "
           "machines host: cpu (1).") in report
   assert ("Left out: 1 records of another configuration (0123456789ab "
