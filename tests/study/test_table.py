@@ -1,6 +1,7 @@
 """The Table 1 report from records: layout, paper numbers, noise marks."""
 import csv
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -257,9 +258,28 @@ def test_markdown_and_csv_carry_the_same_verdicts(tmp_path):
   low = float(cell[("kit", "swiglu", "Early loss")]["ci_low"])
   high = float(cell[("kit", "swiglu", "Early loss")]["ci_high"])
   assert low < -0.5 < high < 0  # -0.5 with its interval, all below 0
+  # Each CSV verdict is the verdict of its own column's Markdown cell, whose
+  # difference and interval are the CSV's, to the cell's decimals.
+  header = [name.strip() for name in table.splitlines()[0].split("|")[1:-1]]
+  checked = 0
   for key, row in cell.items():
-    if key[1] != "baseline" and row["verdict"]:
-      assert row["verdict"] in rows[key[1:2] + key[0:1]]
+    if key[1] == "baseline" or not row["verdict"]:
+      continue
+    markdown = rows[key[1:2] + key[0:1]].split("|")[1:-1][
+        header.index(key[2])].strip()
+    assert markdown.endswith(" " + row["verdict"]), (key, markdown)
+    if row["ci_low"]:
+      numbers = [float(n) for n in re.findall(r"[-+][0-9.]+", markdown)]
+      assert numbers == pytest.approx(
+          [float(row[name]) for name in ("kit_delta", "ci_low", "ci_high")],
+          abs=0.006), (key, markdown)
+    checked += 1
+  # ... and every Markdown cell with a verdict has its CSV row.
+  effect_columns = [header.index(c.name) for c in columns
+                    if c.name in header]
+  assert checked == sum(
+      line.split("|")[1:-1][i].strip() != "\u2014"
+      for line in rows.values() for i in effect_columns) > 0
 
 
 def test_release_minus_kit_is_compared_per_variant():
