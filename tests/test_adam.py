@@ -1,4 +1,4 @@
-"""Adam with its bias correction (mtf_mods.adam): every step moves a weight
+"""Adam with its bias correction (mtf_mods.training.adam): every step moves a weight
 by the schedule's learning rate, from the first step on, as the paper's
 4,000-step warm-up made the release's uncorrected Adam do at paper scale.
 Without the correction a warm-up scaled to a small budget let the first
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import adam
-from mtf_mods import gin_config
-from mtf_mods import lowering
-from mtf_mods import model_dir_reader
+from mtf_mods.training import adam
+from mtf_mods.config import gin_config
+from mtf_mods.model import lowering
+from mtf_mods.files import model_dir_reader
 from mtf_test_utils import run_cli
 
 LEARNING_RATE = 1e-3

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mtf_mods import atomic_files
+from mtf_mods.files import atomic_files
 from mtf_mods.commands import report
 from mtf_mods.study import records
 from mtf_test_utils import REPO, call_cli

@@ -19,10 +19,10 @@ import pytest
 import seqio
 import tensorflow_datasets as tfds
 
-from mtf_mods import gin_files
-from mtf_mods import input_checks
+from mtf_mods.config import gin_files
+from mtf_mods.launch import input_checks
 from mtf_mods.study import records
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.tasks import tfds_sources
 from mtf_test_utils import call_cli, run_cli

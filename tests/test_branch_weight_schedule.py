@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import branch_weight_schedule
-from mtf_mods import gin_config
-from mtf_mods import gin_files
-from mtf_mods import lowering
-from mtf_mods import model_graph
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.training import branch_weight_schedule
+from mtf_mods.config import gin_config
+from mtf_mods.config import gin_files
+from mtf_mods.model import lowering
+from mtf_mods.model import model_graph
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
 

@@ -1,9 +1,9 @@
 """The docs' variant catalogue is the registry's: the committed page equals
-what mtf_mods.catalogue generates, so a registry change without a
+what mtf_mods.listings.catalogue generates, so a registry change without a
 regenerated page fails here."""
 import os
 
-from mtf_mods import catalogue
+from mtf_mods.listings import catalogue
 from mtf_mods import variants
 from mtf_test_utils import REPO
 
@@ -12,7 +12,7 @@ def test_the_committed_catalogue_is_the_registrys():
   with open(os.path.join(REPO, catalogue.PAGE)) as f:
     committed = f.read()
   assert committed == catalogue.catalogue_markdown(), (
-      "%s is stale; regenerate it: python -m mtf_mods.catalogue > %s"
+      "%s is stale; regenerate it: python -m mtf_mods.listings.catalogue > %s"
       % (catalogue.PAGE, catalogue.PAGE))
 
 

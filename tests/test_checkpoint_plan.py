@@ -1,9 +1,9 @@
 """How many checkpoints a run writes, and what the launcher says of them."""
 import pytest
 
-from mtf_mods import checkpoint_plan
-from mtf_mods import gin_files
-from mtf_mods import scales
+from mtf_mods.training import checkpoint_plan
+from mtf_mods.config import gin_files
+from mtf_mods.config import scales
 from mtf_mods import variants
 
 

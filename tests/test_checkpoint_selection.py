@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from mtf_mods import checkpoint_selection
-from mtf_mods import model_dir_reader
+from mtf_mods.config import checkpoint_selection
+from mtf_mods.files import model_dir_reader
 from mtf_test_utils import write_scalar_events
 
 

@@ -5,7 +5,7 @@ import pytest
 import tensorflow.compat.v1 as tf
 from t5.models import mesh_transformer
 
-from mtf_mods import input_autograph
+from mtf_mods.launch import input_autograph
 from mtf_mods import tasks  # noqa: F401  (registers the mini tasks)
 
 LENGTHS = {"inputs": 64, "targets": 32}

@@ -1,7 +1,7 @@
 """What a launch says at its end and leaves for TensorBoard, from the
 event files it wrote."""
-from mtf_mods import launch_report
-from mtf_mods import model_dir_reader
+from mtf_mods.launch import launch_report
+from mtf_mods.files import model_dir_reader
 from mtf_test_utils import write_scalar_events
 
 

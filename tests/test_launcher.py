@@ -8,8 +8,8 @@ import sys
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_reader
-from mtf_mods import paths
+from mtf_mods.files import model_dir_reader
+from mtf_mods.config import paths
 from mtf_test_utils import REPO, call_cli, run_cli
 
 TINY = ["--scale=tiny", "--task=mini_span_corruption"]

@@ -9,8 +9,8 @@ import os
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import loss_guard
-from mtf_mods import model_dir_reader
+from mtf_mods.training import loss_guard
+from mtf_mods.files import model_dir_reader
 from mtf_mods.study import records
 from mtf_test_utils import run_cli
 

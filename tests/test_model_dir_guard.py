@@ -4,8 +4,8 @@ from mesh_tensorflow import optimize
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_guard
-from mtf_mods import model_dir_reader
+from mtf_mods.launch import model_dir_guard
+from mtf_mods.files import model_dir_reader
 
 MODEL = {"decoder/block_000/layer_000/SelfAttention/k/kernel": [8, 4],
          "shared/embedding": [16, 8]}

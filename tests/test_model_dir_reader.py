@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 from mtf_test_utils import write_scalar_events
 
 

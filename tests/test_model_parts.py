@@ -4,8 +4,8 @@ import types
 from mesh_tensorflow.transformer import transformer
 from mesh_tensorflow.transformer import transformer_layers
 
-from mtf_mods import model_parts
-from mtf_mods import scales
+from mtf_mods.model import model_parts
+from mtf_mods.config import scales
 
 TINY = scales.get("tiny")
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import ordered_updates
+from mtf_mods.training import ordered_updates
 
 
 @pytest.fixture(params=["reference", "resource"], autouse=True)

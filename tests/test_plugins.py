@@ -1,4 +1,4 @@
-"""A plugin (mtf_mods.plugins): the flags, their launch form, and the one
+"""A plugin (mtf_mods.launch.plugins): the flags, their launch form, and the one
 line and exit code 2 of each way a plugin fails to load."""
 import argparse
 import os
@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from mtf_mods import paths
-from mtf_mods import plugins
+from mtf_mods.config import paths
+from mtf_mods.launch import plugins
 from mtf_mods import variants
 from mtf_test_utils import call_cli
 from plugin_files import write_plugin

@@ -3,12 +3,12 @@ import gin
 import pytest
 import seqio
 
-from mtf_mods import finetuning
-from mtf_mods import gin_config
-from mtf_mods import gin_files
-from mtf_mods import launcher
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.training import finetuning
+from mtf_mods.config import gin_config
+from mtf_mods.config import gin_files
+from mtf_mods.launch import launcher
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 import mtf_mods.tasks  # noqa: F401  (registers the tasks)
 

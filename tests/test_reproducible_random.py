@@ -3,7 +3,7 @@ import mesh_tensorflow as mtf
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import reproducible_random
+from mtf_mods.training import reproducible_random
 
 ROWS = mtf.Dimension("rows", 64)
 COLUMNS = mtf.Dimension("columns", 128)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mtf_mods import significance
+from mtf_mods.study import significance
 
 
 def welch_by_hand(a, b):

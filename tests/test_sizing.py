@@ -2,7 +2,7 @@
 import gin
 import pytest
 
-from mtf_mods import sizing
+from mtf_mods.config import sizing
 
 
 @pytest.mark.parametrize("value,ratio,expected", [

@@ -8,7 +8,7 @@ stated and near (a stale departure) fails too."""
 import pytest
 
 from model_sizes import size_at
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.variants import variant as variant_module
 

@@ -9,10 +9,10 @@ scale, `scale_departure` gives the registry's reason where a row's ratios
 are not near its paper-scale ones (`variant.near`), else is empty. A
 variant outside Table 1 has its own columns and empty paper columns.
 """
-from mtf_mods import gin_files
-from mtf_mods import model_graph
-from mtf_mods import paper
-from mtf_mods import protocol
+from mtf_mods.config import gin_files
+from mtf_mods.model import model_graph
+from mtf_mods.config import paper
+from mtf_mods.config import protocol
 from mtf_mods import variants
 
 HEADER = ("name", "table1_row", "params", "paper_params", "params_ratio",

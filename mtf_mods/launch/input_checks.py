@@ -14,8 +14,8 @@ import math
 import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import model_graph
 from mtf_mods.layers import fused
 
 

@@ -16,7 +16,7 @@ import gin
 from mesh_tensorflow.transformer import utils as mtf_utils
 from t5.models import mesh_transformer
 
-from mtf_mods import paths
+from mtf_mods.config import paths
 
 _MTF_DEFAULTS = os.path.join(
     os.path.dirname(mtf_utils.__file__), "gin", "defaults.gin")

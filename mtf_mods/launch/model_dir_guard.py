@@ -13,7 +13,7 @@ import re
 
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 
 # The names mtf 0.1.21's optimizers (mesh_tensorflow/optimize.py) give the
 # slots of a variable v: Adafactor v_slot_vr, v_slot_vc, v_slot_v, v_slot_m;

@@ -21,12 +21,12 @@ import json
 import os
 import time
 
-from mtf_mods import atomic_files
-from mtf_mods import gin_config
-from mtf_mods import launches
-from mtf_mods import model_dir_reader
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.files import atomic_files
+from mtf_mods.config import gin_config
+from mtf_mods.launch import launches
+from mtf_mods.files import model_dir_reader
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 
 RESULTS_FILE = "mini_bench.json"
 DATA = protocol.MINI_DATA

@@ -23,7 +23,7 @@ import importlib
 import os
 
 from mtf_mods import cli
-from mtf_mods import paths
+from mtf_mods.config import paths
 
 MODULE_FLAG = "module_import"
 GIN_FLAG = "gin_location_prefix"

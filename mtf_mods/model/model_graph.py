@@ -33,7 +33,7 @@ from mesh_tensorflow.transformer import transformer
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
+from mtf_mods.config import gin_config
 from mtf_mods.layers import depthwise_convolution
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import clusters

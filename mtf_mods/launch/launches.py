@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 
 _PR_SET_PDEATHSIG = 1
 # The line gin adds below an exception raised inside a configurable: the

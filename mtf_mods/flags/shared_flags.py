@@ -16,8 +16,8 @@ Nothing here imports TensorFlow: `--help` and a bad name answer at once.
 """
 import argparse
 
-from mtf_mods import old_spellings
-from mtf_mods import scales
+from mtf_mods.flags import old_spellings
+from mtf_mods.config import scales
 
 TRAINING_SCALE = "cpu"
 SIZES_SCALE = "paper"
@@ -25,7 +25,7 @@ DEMO_SCALE = "tiny"
 
 
 def add_scale(parser, default=TRAINING_SCALE, why=""):
-  """--scale: a named scale (mtf_mods.scales)."""
+  """--scale: a named scale (mtf_mods.config.scales)."""
   parser.add_argument(
       "--scale", default=default,
       help="a named scale: %s (default: %s%s)" % (

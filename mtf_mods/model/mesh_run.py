@@ -20,9 +20,9 @@ from mesh_tensorflow import optimize
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import lowering
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import lowering
+from mtf_mods.model import model_graph
 from mtf_mods.layers import dimensions
 
 SINGLE_DEVICE = (dimensions.SINGLE_DEVICE_MESH, "")

@@ -16,7 +16,7 @@ import os
 
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 
 
 class NonFiniteLoss(RuntimeError):

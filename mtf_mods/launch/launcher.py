@@ -8,13 +8,13 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
   --implementation  kit (the kit's layers, gin/models/) or release (the
               authors' released config on mesh tensorflow's own layers,
               gin/reference/), default kit
-  --scale     a named scale (mtf_mods.scales), default "cpu"
+  --scale     a named scale (mtf_mods.config.scales), default "cpu"
   --stage     a protocol stage (gin/stages/<stage>.gin), default "pretrain"
   --task      the seqio task or mixture (MIXTURE_NAME), default the scale's
   --text_files  span-corrupt these text files instead of --task
   --pretrained_model_dir  (t5's flag) --stage=finetune starts from this
               model_dir's latest checkpoint (binds INIT_CHECKPOINT; see
-              mtf_mods/finetuning.py)
+              mtf_mods/training/finetuning.py)
   --mesh_shape, --mesh_devices, --layout_rules   the device mesh without --tpu
   --train_steps  (t5's flag) sets utils.run.train_steps when given (and,
               in pre-training, the run length its schedules span:
@@ -28,7 +28,7 @@ It takes every flag of `t5_mesh_transformer` (--gin_file, --gin_param,
 The kit's gin directory goes on the search path and `mtf_mods.tasks` among
 the imported modules; the user's --module_import modules are imported and
 their --gin_location_prefix folders searched before any variant is looked
-up, so a variant of their own trains by name (mtf_mods.plugins). Before anything runs, the names, the gin config and
+up, so a variant of their own trains by name (mtf_mods.launch.plugins). Before anything runs, the names, the gin config and
 model_dir are checked; a problem is reported on one line with exit code 2.
 Then t5's own main runs: without --tpu on the local CPU, or data-parallel
 over the GPUs TensorFlow sees.
@@ -44,25 +44,25 @@ import seqio
 from t5.models import mesh_transformer_main as t5_main
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import atomic_files
-from mtf_mods import checkpoint_plan
-from mtf_mods import gin_config
-from mtf_mods import gin_files
-from mtf_mods import input_autograph
-from mtf_mods import input_checks
-from mtf_mods import launch_report
-from mtf_mods import loss_guard
-from mtf_mods import model_dir_guard
-from mtf_mods import model_dir_reader
-from mtf_mods import model_graph
-from mtf_mods import paths
-from mtf_mods import plugins
-from mtf_mods import protocol
-from mtf_mods import scales
-from mtf_mods import train_flags
+from mtf_mods.files import atomic_files
+from mtf_mods.training import checkpoint_plan
+from mtf_mods.config import gin_config
+from mtf_mods.config import gin_files
+from mtf_mods.launch import input_autograph
+from mtf_mods.launch import input_checks
+from mtf_mods.launch import launch_report
+from mtf_mods.training import loss_guard
+from mtf_mods.launch import model_dir_guard
+from mtf_mods.files import model_dir_reader
+from mtf_mods.model import model_graph
+from mtf_mods.config import paths
+from mtf_mods.launch import plugins
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
+from mtf_mods.flags import train_flags
 # Registers the training loop's configurables in every stage, so a binding
 # a study gives all its launches (a training hook) parses in evaluations too.
-from mtf_mods import training  # noqa: F401  pylint: disable=unused-import
+from mtf_mods.training import loop  # noqa: F401  pylint: disable=unused-import
 from mtf_mods import variants
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import clusters
@@ -88,7 +88,7 @@ def check_name(kind, name, valid):
 def load_plugins():
   """Imports the user's --module_import (variants of their own) and puts
   the --gin_location_prefix folders on the kit's gin search path
-  (mtf_mods.plugins); exits 2 naming what does not load."""
+  (mtf_mods.launch.plugins); exits 2 naming what does not load."""
   modules = list(FLAGS.module_import) if FLAGS["module_import"].present else []
   plugins.load("train", [m for m in modules if m != KIT_TASKS_MODULE],
                FLAGS.gin_location_prefix)

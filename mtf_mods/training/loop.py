@@ -25,11 +25,11 @@ import gin
 from mesh_tensorflow.transformer import utils
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import atomic_files
-from mtf_mods import loss_guard
-from mtf_mods import model_dir_reader
-from mtf_mods import ordered_updates
-from mtf_mods import reproducible_random
+from mtf_mods.files import atomic_files
+from mtf_mods.training import loss_guard
+from mtf_mods.files import model_dir_reader
+from mtf_mods.training import ordered_updates
+from mtf_mods.training import reproducible_random
 
 
 def format_duration(seconds):

@@ -24,7 +24,7 @@ unmodified t5 launcher, bind it yourself, e.g.
 """
 import gin
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 
 
 @gin.configurable(module="mtf_mods")

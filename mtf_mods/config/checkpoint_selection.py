@@ -19,7 +19,7 @@ score is the mean of the tasks' best scores.
 import dataclasses
 from typing import Callable, Mapping
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 
 
 @dataclasses.dataclass(frozen=True)

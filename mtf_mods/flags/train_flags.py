@@ -11,10 +11,10 @@ import os
 
 from absl import flags
 
-from mtf_mods import gin_files
-from mtf_mods import paths
-from mtf_mods import scales
-from mtf_mods import shared_flags
+from mtf_mods.config import gin_files
+from mtf_mods.config import paths
+from mtf_mods.config import scales
+from mtf_mods.flags import shared_flags
 from mtf_mods import variants
 
 FLAGS = flags.FLAGS

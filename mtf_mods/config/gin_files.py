@@ -6,12 +6,11 @@ a launch trains.
 """
 import os
 
-from mtf_mods import paths
-from mtf_mods.study import records
+from mtf_mods.config import paths
 
-KIT = records.KIT
-RELEASE = records.RELEASE
-IMPLEMENTATIONS = records.IMPLEMENTATIONS
+KIT = "kit"          # the kit's layers (gin/models/)
+RELEASE = "release"  # the authors' release on mtf's layers (gin/reference/)
+IMPLEMENTATIONS = (KIT, RELEASE)
 
 
 class NoReleaseConfig(ValueError):

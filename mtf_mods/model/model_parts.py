@@ -13,8 +13,8 @@ import dataclasses
 
 from mesh_tensorflow.transformer import transformer
 
-from mtf_mods import gin_config
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import model_graph
 
 
 @dataclasses.dataclass(frozen=True)

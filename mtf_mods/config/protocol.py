@@ -27,8 +27,8 @@ with --pretrained_model_dir); WMT trains from scratch (stage
 import dataclasses
 from typing import Mapping
 
-from mtf_mods import checkpoint_selection
-from mtf_mods import model_dir_reader
+from mtf_mods.config import checkpoint_selection
+from mtf_mods.files import model_dir_reader
 
 PRETRAIN_STAGE = "pretrain"
 PERPLEXITY_STAGE = "perplexity_eval"

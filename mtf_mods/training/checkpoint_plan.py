@@ -18,8 +18,8 @@ A user's own `utils.run.save_checkpoints_steps` binding is kept as it is.
 import dataclasses
 import math
 
-from mtf_mods import gin_config
-from mtf_mods import protocol
+from mtf_mods.config import gin_config
+from mtf_mods.config import protocol
 
 
 def interval_for(train_steps, checkpoints, anchor=0):

@@ -15,7 +15,7 @@ import dataclasses
 import mesh_tensorflow as mtf
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import ordered_updates
+from mtf_mods.training import ordered_updates
 from mtf_mods.layers import dimensions
 
 

@@ -28,8 +28,8 @@ import time
 from tensorboard.plugins.hparams import api as hparams_api
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_reader
-from mtf_mods import protocol
+from mtf_mods.files import model_dir_reader
+from mtf_mods.config import protocol
 
 HPARAMS = ("variant", "implementation", "scale", "stage", "seed")
 NO_SEED = "unseeded"  # the seed hparam of a launch given none
