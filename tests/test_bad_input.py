@@ -303,7 +303,7 @@ def test_bad_input_exits_2_with_one_line_and_loses_nothing(
 
 def test_a_mesh_axis_that_divides_every_split_dimension_passes(mini_env):
   """model:2 divides the tiny scale's vocab (2176), heads (4) and d_ff
-  (128): not refused (tests/test_mesh_run.py trains on such meshes)."""
+  (128): not refused (tests/model/test_mesh_run.py trains on such meshes)."""
   files = gin_files.stage_gin_files(
       variants.get("baseline"), scales.get("tiny"), "pretrain",
       "mini_span_corruption", "kit")

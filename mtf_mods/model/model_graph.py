@@ -10,7 +10,7 @@ joint index space of its operands and output, so a training step counts 6 x
 the forward multiply-adds; Table 1's Ops are those forward multiply-adds
 (count / 6). Mesh TensorFlow writes an embedding lookup (mtf.gather) as an
 einsum of a one-hot with the table, so lookups count, vocab x d_model
-multiply-adds per token (tests/test_model_graph.py); the kit's lookup is a
+multiply-adds per token (tests/model/test_model_graph.py); the kit's lookup is a
 gather (layers/vocabulary/lookup.py) counted the same way, unless
 `lookups_as_one_hot=False` (the bench: what runs). A depthwise convolution
 (layers/depthwise_convolution.py) counts as the einsum of mtf's window it

@@ -348,5 +348,5 @@ def test_release_settings_equal_mtfs_ut_layer_stack(release_runs):
 
 # (d) The paper's model (ACT) in a tiny Bitransformer: the registered
 # universal_transformer variant trains on one device and a 2x2 mesh
-# (tests/test_mesh_run.py) and decodes greedily and by beam search as it
+# (tests/model/test_mesh_run.py) and decodes greedily and by beam search as it
 # computes whole sequences (tests/test_decoding.py), with 2 steps.
