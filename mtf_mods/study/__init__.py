@@ -21,6 +21,8 @@ What a study is made of, one module each:
 - mini_bench.py: the mini benchmark, one variant through the protocol's
   applications on the embedded data against trivial baselines.
 The `study`, `report` and `mini-bench` commands (mtf_mods/commands) put
-them together. It may import files/, config/, model/, launch/, variants/
-and tasks/; none of them imports it.
+them together. It may import files/, config/, training/ (the checkpoint
+plan, the progress line's durations), model/, launch/, bench/ (the
+machine a record names), variants/ and tasks/, and the top-level cli's
+one-line failure; none of them imports it.
 """
