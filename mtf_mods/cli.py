@@ -23,7 +23,7 @@ def fail(command, message):
 
 def get_or_fail(command, kind, name):
   """A registered variant or scale by name; exits 2 listing valid names."""
-  from mtf_mods import scales  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import scales  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   registry = {"scale": scales, "variant": variants}[kind]
   try:
@@ -83,7 +83,7 @@ def main(argv=None):
   if command not in names:
     fail(command, "unknown command; valid: %s" % ", ".join(sorted(names)))
   quiet_tensorflow(rest)
-  from mtf_mods import atomic_files  # pylint: disable=g-import-not-at-top
+  from mtf_mods.files import atomic_files  # pylint: disable=g-import-not-at-top
   try:
     importlib.import_module("mtf_mods.commands." + names[command]).main(rest)
   except atomic_files.WriteFailed as e:  # a full disk, a read-only directory

@@ -14,10 +14,10 @@ are. Finished cells are not repeated.
 """
 import os
 
-from mtf_mods import model_graph
-from mtf_mods import protocol
-from mtf_mods import shared_flags
-from mtf_mods import gin_config
+from mtf_mods.model import model_graph
+from mtf_mods.config import protocol
+from mtf_mods.flags import shared_flags
+from mtf_mods.config import gin_config
 from mtf_mods import variants
 from mtf_mods.commands import study as study_command
 from mtf_mods.study import budgets

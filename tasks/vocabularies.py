@@ -40,7 +40,7 @@ import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2
 import tensorflow as tf
 
-from mtf_mods import atomic_files
+from mtf_mods.files import atomic_files
 
 NUM_SENTINELS = 100
 # Part of every cache key of a vocabulary trained here: a cached model of

@@ -3,8 +3,8 @@ variant and implementation serves every test that asks (test_model_graph,
 test_reference_configs)."""
 import functools
 
-from mtf_mods import model_graph
-from mtf_mods import scales
+from mtf_mods.model import model_graph
+from mtf_mods.config import scales
 from mtf_mods import variants
 import mtf_mods.layers  # noqa: F401  (registers the layers with gin)
 

@@ -3,7 +3,7 @@ running the CLI (in a subprocess, or in this process for the paths that stop
 before anything trains).
 
 `run_layer` builds `build(context, inputs)` and runs it on a one-device mesh
-(`mtf_mods.lowering`) with each variable's value chosen by the caller (for
+(`mtf_mods.model.lowering`) with each variable's value chosen by the caller (for
 example the weights another implementation was run with) or left to the
 initializers (`random_weights` gives seeded random ones).
 """
@@ -23,8 +23,8 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import cli
-from mtf_mods import lowering
-from mtf_mods import model_graph
+from mtf_mods.model import lowering
+from mtf_mods.model import model_graph
 from mtf_mods.layers import dimensions
 
 tf.disable_v2_behavior()

@@ -1,4 +1,4 @@
-"""Writing a user's plugin (mtf_mods.plugins) into a directory: a Python
+"""Writing a user's plugin (mtf_mods.launch.plugins) into a directory: a Python
 package and a folder of gin files, outside the kit."""
 import os
 import textwrap

@@ -19,10 +19,10 @@ import pytest
 import seqio
 import tensorflow_datasets as tfds
 
-from mtf_mods import gin_files
-from mtf_mods import input_checks
+from mtf_mods.config import gin_files
+from mtf_mods.launch import input_checks
 from mtf_mods.study import records
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.tasks import tfds_sources
 from mtf_test_utils import call_cli, run_cli
@@ -303,7 +303,7 @@ def test_bad_input_exits_2_with_one_line_and_loses_nothing(
 
 def test_a_mesh_axis_that_divides_every_split_dimension_passes(mini_env):
   """model:2 divides the tiny scale's vocab (2176), heads (4) and d_ff
-  (128): not refused (tests/test_mesh_run.py trains on such meshes)."""
+  (128): not refused (tests/model/test_mesh_run.py trains on such meshes)."""
   files = gin_files.stage_gin_files(
       variants.get("baseline"), scales.get("tiny"), "pretrain",
       "mini_span_corruption", "kit")

@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 
 from mtf_mods import cli
-from mtf_mods import paper
+from mtf_mods.config import paper
 from mtf_mods import variants
 from mtf_test_utils import REPO, call_cli, run_cli
 
@@ -118,7 +118,7 @@ def test_every_flag_of_a_command_has_help_text(command):
 
 def test_every_flag_train_adds_has_help_text():
   from absl import flags  # pylint: disable=g-import-not-at-top
-  from mtf_mods import train_flags  # pylint: disable=g-import-not-at-top
+  from mtf_mods.flags import train_flags  # pylint: disable=g-import-not-at-top
   defined = flags.FLAGS.get_flags_for_module(train_flags.__name__)
   assert {flag.name for flag in defined} == set(train_flags.KIT_FLAGS)
   assert all(flag.help.strip() for flag in defined)
@@ -129,8 +129,8 @@ def test_every_flag_train_adds_has_help_text():
 
 
 def test_train_defaults_to_the_protocols_first_stage():
-  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
-  from mtf_mods import train_flags  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods.flags import train_flags  # pylint: disable=g-import-not-at-top
   assert train_flags.PRETRAIN_STAGE == protocol.PRETRAIN_STAGE
 
 
@@ -234,7 +234,7 @@ def test_an_off_switch_takes_the_underscore_and_the_old_dash():
 
 
 def test_scale_defaults_one_per_kind_of_command():
-  from mtf_mods import shared_flags  # pylint: disable=g-import-not-at-top
+  from mtf_mods.flags import shared_flags  # pylint: disable=g-import-not-at-top
   defaults = {command: command_parser(command).get_default("scale")
               for command in ("study", "bench", "profile", "mini-bench",
                               "variants", "demo")}

@@ -1,6 +1,6 @@
 """The README's main job: the demo study's cells and its summary."""
 from mtf_mods import demo
-from mtf_mods import protocol
+from mtf_mods.config import protocol
 from mtf_test_utils import call_cli
 
 

@@ -16,9 +16,9 @@ import re
 import numpy as np
 import pytest
 
-from mtf_mods import gin_config
-from mtf_mods import mesh_run
-from mtf_mods import scales
+from mtf_mods.config import gin_config
+from mtf_mods.model import mesh_run
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_test_utils import model_loss
 from mtf_test_utils import random_weights

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from mtf_mods import gin_config
-from mtf_mods import model_parts
-from mtf_mods import paths
-from mtf_mods import scales
+from mtf_mods.config import gin_config
+from mtf_mods.model import model_parts
+from mtf_mods.config import paths
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.variants import variant as variant_lib
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_reader
+from mtf_mods.files import model_dir_reader
 from mtf_test_utils import REPO, run_cli
 
 TESTS = os.path.join(REPO, "tests")

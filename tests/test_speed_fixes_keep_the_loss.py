@@ -20,10 +20,10 @@ import sys
 import numpy as np
 import pytest
 
-from mtf_mods import gin_files
-from mtf_mods import mesh_run
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.config import gin_files
+from mtf_mods.model import mesh_run
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 
 SCALE = scales.get("tiny")

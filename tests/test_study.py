@@ -19,10 +19,10 @@ import pytest
 import tensorflow.compat.v1 as tf
 
 from mtf_mods import demo
-from mtf_mods import model_dir_reader
-from mtf_mods import paper
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.files import model_dir_reader
+from mtf_mods.config import paper
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
 from mtf_test_utils import REPO, call_cli, run_cli

@@ -7,7 +7,7 @@ from scratch), scored at every checkpoint and kept at its best.
 It runs the release's implementation (the authors' config on mtf's own
 layers), so every stage runs in both: tests/test_study.py runs the kit's
 pre-training, perplexity evaluation, fine-tuning and decode evaluation,
-tests/test_mini_bench.py its training from scratch.
+tests/study/test_mini_bench.py its training from scratch.
 
 The fine-tuning and decode-evaluation checks read XSum's model_dir;
 training from scratch, WMT's.
@@ -19,9 +19,9 @@ import re
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import model_dir_reader
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.files import model_dir_reader
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
 from mtf_test_utils import run_cli

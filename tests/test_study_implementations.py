@@ -8,7 +8,7 @@ import csv
 import pytest
 
 from mtf_mods.study import records
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods.study import budgets
 from mtf_test_utils import run_cli
 

@@ -7,7 +7,7 @@ from mtf_test_utils import REPO
 
 PROBE = """
 import sys
-import mtf_mods.launcher
+import mtf_mods.launch.launcher
 print(sorted({"torch", "transformers"} & set(sys.modules)))
 from t5.models import hf_model
 print(hf_model.tokens_to_batches.__module__, "torch" in sys.modules)

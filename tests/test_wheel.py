@@ -113,7 +113,7 @@ def test_the_installed_wheel_is_what_python_imports(installed):
     assert origin.startswith(str(target) + os.sep), origin
 
 
-# A user's plugin (mtf_mods.plugins) outside the kit: a new activation and
+# A user's plugin (mtf_mods.launch.plugins) outside the kit: a new activation and
 # a new sublayer, each a variant.
 PLUGIN = "my_mods"
 PLUGIN_SOURCE = '''

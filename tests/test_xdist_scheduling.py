@@ -10,17 +10,17 @@ def unit(nodeid):
 
 def test_a_variants_tests_are_one_unit_per_variant():
   for name in variants.names():
-    units = {unit("tests/test_mesh_run.py::%s[%s]" % (test, name))
+    units = {unit("tests/model/test_mesh_run.py::%s[%s]" % (test, name))
              for test in ("test_tiny_model_trains", "test_same_losses")}
-    assert units == {"tests/test_mesh_run.py[%s]" % name}
-  assert len({unit("tests/test_mesh_run.py::test_x[%s]" % name)
+    assert units == {"tests/model/test_mesh_run.py[%s]" % name}
+  assert len({unit("tests/model/test_mesh_run.py::test_x[%s]" % name)
               for name in variants.names()}) == len(variants.names())
 
 
 def test_other_tests_are_one_unit_per_module():
   for nodeid in ["tests/test_study_applications.py::test_x[xsum]",
                  "tests/test_study_applications.py::test_y",
-                 "tests/test_launcher.py::test_z[scale-huge-tiny, cpu]",
-                 "tests/test_model_graph.py::test_scales[%s]"
+                 "tests/launch/test_launcher.py::test_z[scale-huge-tiny, cpu]",
+                 "tests/model/test_model_graph.py::test_scales[%s]"
                  % variants.BASELINE.upper()]:
     assert unit(nodeid) == nodeid.partition("::")[0]

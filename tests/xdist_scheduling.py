@@ -22,8 +22,8 @@ def parameter(nodeid):
 
 
 class VariantScopeScheduling(LoadScopeScheduling):
-  """loadscope, with "tests/test_mesh_run.py::test_x[baseline]" in the unit
-  "tests/test_mesh_run.py[baseline]"."""
+  """loadscope, with "tests/model/test_mesh_run.py::test_x[baseline]" in the unit
+  "tests/model/test_mesh_run.py[baseline]"."""
 
   def _split_scope(self, nodeid):
     scope = super()._split_scope(nodeid)

@@ -17,10 +17,10 @@ import gin
 from mesh_tensorflow import optimize
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import lowering
-from mtf_mods import mesh_run
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import lowering
+from mtf_mods.model import mesh_run
+from mtf_mods.model import model_graph
 from mtf_mods.bench import timing
 from mtf_mods.layers import dimensions
 

@@ -31,8 +31,8 @@ import gin
 from mesh_tensorflow.transformer import transformer
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import model_graph
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.sublayers import normalization
 from mtf_mods.layers.transformer_layers import attention

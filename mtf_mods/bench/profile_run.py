@@ -13,9 +13,9 @@ compare.
 import contextlib
 import sys
 
-from mtf_mods import gin_config
-from mtf_mods import gin_files
-from mtf_mods import protocol
+from mtf_mods.config import gin_config
+from mtf_mods.config import gin_files
+from mtf_mods.config import protocol
 from mtf_mods import variants
 from mtf_mods.bench import cpu_threads
 from mtf_mods.bench import kit_step
@@ -65,7 +65,7 @@ def profile_variant(name, scale, steps, peer, threads, config):
 
 def pipeline_seconds_per_batch(scale, config):
   """The mean time of one batch of the scale's task, measured alone."""
-  from mtf_mods import model_graph  # pylint: disable=g-import-not-at-top
+  from mtf_mods.model import model_graph  # pylint: disable=g-import-not-at-top
   from mtf_mods import tasks  # pylint: disable=g-import-not-at-top,unused-import
   from mtf_mods.bench import input_pipeline  # pylint: disable=g-import-not-at-top
   with gin_config.parsed([scale.gin_file]):

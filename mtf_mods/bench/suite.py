@@ -23,10 +23,10 @@ import contextlib
 import dataclasses
 import sys
 
-from mtf_mods import gin_files
-from mtf_mods import paper
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.config import gin_files
+from mtf_mods.config import paper
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.bench import cpu_threads
 from mtf_mods.bench import kit_step

@@ -14,7 +14,7 @@ The TSV holds plain numbers (fractions as fractions); the printed table
 rounds them and shows fractions as percentages.
 """
 
-from mtf_mods import atomic_files
+from mtf_mods.files import atomic_files
 
 COLUMNS = (
     "section",

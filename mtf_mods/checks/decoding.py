@@ -28,11 +28,11 @@ import mesh_tensorflow as mtf
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import gin_files
-from mtf_mods import lowering
-from mtf_mods import model_graph
-from mtf_mods import protocol
+from mtf_mods.config import gin_config
+from mtf_mods.config import gin_files
+from mtf_mods.model import lowering
+from mtf_mods.model import model_graph
+from mtf_mods.config import protocol
 from mtf_mods.checks import model_config
 from mtf_mods.checks.result import Result
 from mtf_mods.layers import dimensions

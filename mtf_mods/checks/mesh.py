@@ -27,9 +27,9 @@ import re
 
 import numpy as np
 
-from mtf_mods import gin_config
-from mtf_mods import mesh_run
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import mesh_run
+from mtf_mods.model import model_graph
 from mtf_mods import variants
 from mtf_mods.checks import model_config
 from mtf_mods.checks.result import Result

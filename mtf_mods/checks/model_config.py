@@ -9,8 +9,8 @@ layer with bindings of their own.
 """
 from mesh_tensorflow.transformer import transformer
 
-from mtf_mods import model_parts
-from mtf_mods import scales
+from mtf_mods.model import model_parts
+from mtf_mods.config import scales
 from mtf_mods.layers.stacks import funnel
 from mtf_mods.layers.stacks import universal
 from mtf_mods.layers.transformer_layers import placed_feed_forward

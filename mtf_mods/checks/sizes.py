@@ -10,9 +10,9 @@ why not (likewise). `measure(scale_name, variant)` is any function giving
 """
 import math
 
-from mtf_mods import model_graph
-from mtf_mods import paper
-from mtf_mods import scales
+from mtf_mods.model import model_graph
+from mtf_mods.config import paper
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.checks.result import Result
 

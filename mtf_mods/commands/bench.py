@@ -5,8 +5,8 @@ import os
 import sys
 
 from mtf_mods import cli
-from mtf_mods import plugins
-from mtf_mods import shared_flags
+from mtf_mods.launch import plugins
+from mtf_mods.flags import shared_flags
 
 HELP = "training speed per variant, beside PyTorch T5 and the matmul peak"
 DEFAULT_TSV_DIR = os.path.join("runs", "bench")

@@ -5,8 +5,8 @@ import sys
 import time
 
 from mtf_mods import cli
-from mtf_mods import plugins
-from mtf_mods import shared_flags
+from mtf_mods.launch import plugins
+from mtf_mods.flags import shared_flags
 
 HELP = "the suite's per-variant checks (sizes, training, 2x2 mesh, decoding)"
 

@@ -3,7 +3,7 @@ import argparse
 import sys
 
 from mtf_mods import cli
-from mtf_mods import shared_flags
+from mtf_mods.flags import shared_flags
 
 HELP = "the main job: a small study on the embedded default (see README)"
 

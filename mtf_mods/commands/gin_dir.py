@@ -1,8 +1,8 @@
 """`mtf-mods gin-dir`: where the kit's gin files are."""
 import argparse
 
-from mtf_mods import paths
-from mtf_mods import shared_flags
+from mtf_mods.config import paths
+from mtf_mods.flags import shared_flags
 
 HELP = "print the kit's gin directory (for --gin_location_prefix)"
 

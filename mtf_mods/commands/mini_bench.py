@@ -3,7 +3,7 @@
 import argparse
 
 from mtf_mods import cli
-from mtf_mods import shared_flags
+from mtf_mods.flags import shared_flags
 
 HELP = "the four downstream mini tasks: trained model vs trivial baselines"
 
@@ -36,8 +36,8 @@ def main(argv):
   args = shared_flags.parse(parser, argv, "mini-bench")
   scale = cli.get_or_fail("mini-bench", "scale", args.scale)
   variant = cli.get_or_fail("mini-bench", "variant", args.variant)
-  from mtf_mods import mini_bench  # pylint: disable=g-import-not-at-top
-  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import mini_bench  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import protocol  # pylint: disable=g-import-not-at-top
   names = args.applications.split(",") if args.applications else None
   for name in names or ():
     if name not in protocol.names():

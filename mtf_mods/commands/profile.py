@@ -3,8 +3,8 @@ import argparse
 import sys
 
 from mtf_mods import cli
-from mtf_mods import plugins
-from mtf_mods import shared_flags
+from mtf_mods.launch import plugins
+from mtf_mods.flags import shared_flags
 
 HELP = "per-op profile of one training step, the kit's beside PyTorch T5's"
 

@@ -2,10 +2,10 @@
 import argparse
 import os
 
-from mtf_mods import atomic_files
+from mtf_mods.files import atomic_files
 from mtf_mods import cli
-from mtf_mods import plugins
-from mtf_mods import shared_flags
+from mtf_mods.launch import plugins
+from mtf_mods.flags import shared_flags
 
 HELP = "a study's results beside the paper's Table 1 (Markdown, CSV, PNG)"
 
@@ -30,8 +30,8 @@ def main(argv):
 
 def write(workdir):
   """Prints the table; writes report.md, report.csv and the plots."""
-  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
-  from mtf_mods import significance  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import significance  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import header  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import plots  # pylint: disable=g-import-not-at-top

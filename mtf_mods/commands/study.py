@@ -5,8 +5,8 @@ import re
 import sys
 
 from mtf_mods import cli
-from mtf_mods import plugins
-from mtf_mods import shared_flags
+from mtf_mods.launch import plugins
+from mtf_mods.flags import shared_flags
 
 HELP = "run the protocol for variants x seeds, then report (or --dry_run)"
 PRETRAIN_UNTIL = ("final", "early")
@@ -126,7 +126,7 @@ def run(argv):
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   loaded = configuration.load_plugins("study", args.module_import,
                                       args.gin_location_prefix, args.workdir)
-  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import cells as study_cells  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import records  # pylint: disable=g-import-not-at-top

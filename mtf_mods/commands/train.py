@@ -7,7 +7,7 @@ refused before TensorFlow is imported; `--helpfull` lists t5's as well.
 import sys
 
 from mtf_mods import cli
-from mtf_mods import old_spellings
+from mtf_mods.flags import old_spellings
 
 HELP = "the t5 launcher with the kit's variants, scales, stages and tasks"
 PROGRAM = "mtf-mods train"
@@ -29,8 +29,8 @@ def given(argv, name):
 def check_names(argv):
   """Exits 2 on an unknown scale, stage, implementation, or variant (the
   variant only without --module_import, whose plugins may register it)."""
-  from mtf_mods import gin_files  # pylint: disable=g-import-not-at-top
-  from mtf_mods import train_flags  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import gin_files  # pylint: disable=g-import-not-at-top
+  from mtf_mods.flags import train_flags  # pylint: disable=g-import-not-at-top
   checks = {"scale": None, "stage": train_flags.stage_names(),
             "implementation": gin_files.IMPLEMENTATIONS}
   if given(argv, "module_import") is None:
@@ -60,7 +60,7 @@ def absl_switches(argv, flag_values):
 
 def main(argv):
   if any(argument in SHORT_HELP for argument in argv):
-    from mtf_mods import train_flags  # pylint: disable=g-import-not-at-top
+    from mtf_mods.flags import train_flags  # pylint: disable=g-import-not-at-top
     print(train_flags.help_text())
     return
   argv = old_spellings.respell("train", argv)
@@ -69,7 +69,7 @@ def main(argv):
   from absl import app  # pylint: disable=g-import-not-at-top
   from absl import flags  # pylint: disable=g-import-not-at-top
   import tensorflow.compat.v1 as tf  # pylint: disable=g-import-not-at-top
-  from mtf_mods import launcher  # pylint: disable=g-import-not-at-top
+  from mtf_mods.launch import launcher  # pylint: disable=g-import-not-at-top
   if FULL_HELP in argv:
     print(flags.FLAGS.get_help())
     return

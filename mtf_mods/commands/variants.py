@@ -2,8 +2,8 @@
 import argparse
 
 from mtf_mods import cli
-from mtf_mods import plugins
-from mtf_mods import shared_flags
+from mtf_mods.launch import plugins
+from mtf_mods.flags import shared_flags
 
 HELP = ("one row per registered variant: Table 1 row, params, FLOPs and "
         "their ratios to the baseline beside the paper's")
@@ -26,6 +26,6 @@ def main(argv):
   plugins.load("variants", args.module_import, args.gin_location_prefix)
   scale = cli.get_or_fail("variants", "scale", args.scale)
   names = cli.variant_names("variants", args.variants)
-  from mtf_mods import listing  # pylint: disable=g-import-not-at-top
+  from mtf_mods.listings import listing  # pylint: disable=g-import-not-at-top
   for line in listing.variant_rows(scale, names):
     print("\t".join(str(cell) for cell in line), flush=True)

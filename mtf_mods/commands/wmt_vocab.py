@@ -2,7 +2,7 @@
 import argparse
 
 from mtf_mods import cli
-from mtf_mods import shared_flags
+from mtf_mods.flags import shared_flags
 
 HELP = ("train the 37k WMT'14 En-De SentencePiece vocabulary on prepared "
         "TFDS data")

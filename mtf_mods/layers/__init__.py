@@ -39,9 +39,9 @@ has its package here, and its own way of being tested.
    equal weights against mtf 0.1.21's classes, or the stated difference.
 
 Every injection point is also tested inside whole models, by variant:
-tests/test_model_graph.py checks the parameter counts against Table 1,
+tests/model/test_model_graph.py checks the parameter counts against Table 1,
 tests/test_reference_configs.py against the authors' released config on
-mtf's layers (gin/reference/), and tests/test_mesh_run.py trains each
+mtf's layers (gin/reference/), and tests/model/test_mesh_run.py trains each
 variant for a few steps and gives the same losses on one device and on a
 2x2 mesh that really splits the model dimensions; tests/test_decoding.py
 decodes each variant greedily and by beam search, as decode_eval does, and

@@ -5,7 +5,7 @@ Mesh TensorFlow shards a tensor by the names of its dimensions: a layout rule
 "model". Every layer creates its weights over these names, so how a weight
 shards is declared where it is made (as flaxformer's logical axes), and the
 layout below, Mesh TensorFlow's t5 default, decides the rest. The layers,
-the mesh harness (`mtf_mods.mesh_run`), the bench and the tests read the
+the mesh harness (`mtf_mods.model.mesh_run`), the bench and the tests read the
 names and rules from here and write none of them out themselves.
 """
 import mesh_tensorflow as mtf

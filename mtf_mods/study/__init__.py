@@ -16,8 +16,13 @@ What a study is made of, one module each:
   shared filesystem; lock.py: one study per workdir;
 - eta.py: the study's ETA;
 - the report: table.py (Table 1 with intervals and verdicts), header.py
-  (what it shows), plots.py.
-The `study` and `report` commands (mtf_mods/commands) put them together.
-It may import the kit's launching, model-graph and protocol modules; none
-of them imports it, except gin_files for the implementations' names.
+  (what it shows), plots.py, significance.py (Welch intervals, Holm's
+  correction, verdicts);
+- mini_bench.py: the mini benchmark, one variant through the protocol's
+  applications on the embedded data against trivial baselines.
+The `study`, `report` and `mini-bench` commands (mtf_mods/commands) put
+them together. It may import files/, config/, training/ (the checkpoint
+plan, the progress line's durations), model/, launch/, bench/ (the
+machine a record names), variants/ and tasks/, and the top-level cli's
+one-line failure; none of them imports it.
 """

@@ -51,7 +51,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from mtf_mods import significance
+from mtf_mods.study import significance
 from mtf_mods import variants
 from mtf_mods.study import table as report
 

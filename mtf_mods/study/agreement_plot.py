@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from mtf_mods import atomic_files  # pylint: disable=wrong-import-position
+from mtf_mods.files import atomic_files  # pylint: disable=wrong-import-position
 from mtf_mods.study import agreement as paper_agreement  # pylint: disable=wrong-import-position
 
 COLOURS = {paper_agreement.AGREE: "tab:green",

@@ -8,9 +8,9 @@ checkpoint (and so an evaluation) at the middle and the end.
 """
 import dataclasses
 
-from mtf_mods import checkpoint_plan
-from mtf_mods import gin_config
-from mtf_mods import protocol
+from mtf_mods.training import checkpoint_plan
+from mtf_mods.config import gin_config
+from mtf_mods.config import protocol
 
 PRETRAIN = protocol.PRETRAIN_STAGE
 

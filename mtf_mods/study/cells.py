@@ -24,12 +24,12 @@ checkpoint and runs to the final step).
 """
 import dataclasses
 
-from mtf_mods import checkpoint_plan
-from mtf_mods import gin_files
-from mtf_mods import launches
-from mtf_mods import model_dir_reader
-from mtf_mods import model_graph
-from mtf_mods import protocol
+from mtf_mods.training import checkpoint_plan
+from mtf_mods.config import gin_files
+from mtf_mods.launch import launches
+from mtf_mods.files import model_dir_reader
+from mtf_mods.model import model_graph
+from mtf_mods.config import protocol
 from mtf_mods.study import budgets
 from mtf_mods.study import eta
 from mtf_mods.study import records

@@ -26,10 +26,10 @@ import hashlib
 import json
 import os
 
-from mtf_mods import atomic_files
+from mtf_mods.files import atomic_files
 from mtf_mods import cli
-from mtf_mods import plugins as plugins_module
-from mtf_mods import protocol
+from mtf_mods.launch import plugins as plugins_module
+from mtf_mods.config import protocol
 from mtf_mods.study import budgets
 from mtf_mods.study import provenance
 from mtf_mods.study import records

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 
-from mtf_mods import atomic_files
+from mtf_mods.files import atomic_files
 from mtf_mods.study import storage
 
 LOCK_FILE = "study.lock"

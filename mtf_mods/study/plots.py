@@ -23,8 +23,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from mtf_mods import atomic_files  # pylint: disable=wrong-import-position
-from mtf_mods import model_dir_reader  # pylint: disable=wrong-import-position
+from mtf_mods.files import atomic_files  # pylint: disable=wrong-import-position
+from mtf_mods.files import model_dir_reader  # pylint: disable=wrong-import-position
 from mtf_mods import variants  # pylint: disable=wrong-import-position
 from mtf_mods.study import budgets  # pylint: disable=wrong-import-position
 from mtf_mods.study import configuration  # pylint: disable=wrong-import-position

@@ -24,14 +24,16 @@ import dataclasses
 import json
 import os
 
-from mtf_mods import atomic_files
+from mtf_mods.config import gin_files
+from mtf_mods.files import atomic_files
 from mtf_mods.study import storage
 
 OK = "ok"
 FAILED = "failed"
-KIT = "kit"          # the kit's layers (gin/models/)
-RELEASE = "release"  # the authors' release on mtf's layers (gin/reference/)
-IMPLEMENTATIONS = (KIT, RELEASE)
+# The implementations a record may come from (config/gin_files.py).
+KIT = gin_files.KIT
+RELEASE = gin_files.RELEASE
+IMPLEMENTATIONS = gin_files.IMPLEMENTATIONS
 RESULTS_FORMAT = 2  # the layout of results/ and of its records
 FORMAT_FILE = "format.json"
 

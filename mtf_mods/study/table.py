@@ -26,9 +26,9 @@ import dataclasses
 import math
 import statistics
 
-from mtf_mods import atomic_files
-from mtf_mods import paper
-from mtf_mods import significance
+from mtf_mods.files import atomic_files
+from mtf_mods.config import paper
+from mtf_mods.study import significance
 from mtf_mods import variants
 from mtf_mods.study import records
 

@@ -10,7 +10,7 @@ A modification of your own lives in a package of your own: it defines its
 layers with gin and registers each variant with `register(Variant(...))`;
 its gin files, `models/<name>.gin`, sit in a folder of its own. Every
 command that takes variants imports the package with `--module_import` and
-searches the folder with `--gin_location_prefix` (mtf_mods.plugins). A
+searches the folder with `--gin_location_prefix` (mtf_mods.launch.plugins). A
 Table 1 row contributed to the kit is instead written in the tree: its
 layer in mtf_mods/layers, its gin file in gin/models/, one `Variant(...)`
 line in its family's module. docs/adding-a-variant.md.

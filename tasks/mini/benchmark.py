@@ -99,7 +99,7 @@ class MiniBenchmark:
             f"-validation{validation}")
 
   def _stream(self, task, split):
-    return random.Random(f"mtf_mods.mini_bench/{VERSION}/{self.seed}/{task}/"
+    return random.Random(f"mtf_mods.study.mini_bench/{VERSION}/{self.seed}/{task}/"
                          f"{split}")
 
   def generate(self) -> dict[str, dict[str, list[dict]]]:

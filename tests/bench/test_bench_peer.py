@@ -5,9 +5,9 @@ import re
 import pytest
 import transformers
 
-from mtf_mods import gin_files
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.config import gin_files
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.bench import peer_config
 from mtf_mods.bench import torch_peer

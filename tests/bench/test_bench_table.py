@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from mtf_mods import paper
+from mtf_mods.config import paper
 from mtf_mods import variants
 from mtf_mods.bench import scaling
 from mtf_mods.bench import suite

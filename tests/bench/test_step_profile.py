@@ -3,9 +3,9 @@ traced tiny step of the kit and of its peer has time in each category a
 training step must have."""
 import pytest
 
-from mtf_mods import gin_files
-from mtf_mods import protocol
-from mtf_mods import scales
+from mtf_mods.config import gin_files
+from mtf_mods.config import protocol
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.bench import cpu_threads
 from mtf_mods.bench import kit_step

@@ -1,13 +1,13 @@
 """Each check that `mtf-mods check` and the suite run fails on the bug it
 exists to catch: variants broken on purpose, registered as a user's plugin
-(mtf_mods.plugins) in this process."""
+(mtf_mods.launch.plugins) in this process."""
 import dataclasses
 import sys
 
 import pytest
 
-from mtf_mods import paths
-from mtf_mods import plugins
+from mtf_mods.config import paths
+from mtf_mods.launch import plugins
 from mtf_mods import variants
 from mtf_mods.checks import decoding
 from mtf_mods.checks import mesh

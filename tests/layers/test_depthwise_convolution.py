@@ -10,8 +10,8 @@ import tensorflow.compat.v1 as tf
 
 import types
 
-from mtf_mods import lowering
-from mtf_mods import model_graph
+from mtf_mods.model import lowering
+from mtf_mods.model import model_graph
 from mtf_mods.layers import depthwise_convolution
 from mtf_mods.layers import dimensions
 

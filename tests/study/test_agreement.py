@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mtf_mods import paper
+from mtf_mods.config import paper
 from mtf_mods import variants
 from mtf_mods.study import agreement as paper_agreement
 from mtf_mods.study import agreement_plot as paper_agreement_plot

@@ -4,7 +4,7 @@ which implementation ran it."""
 import io
 
 from mtf_mods.study import records
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
 from mtf_mods.study import cells as study_cells

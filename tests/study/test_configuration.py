@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from mtf_mods import plugins
-from mtf_mods import scales
+from mtf_mods.launch import plugins
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import configuration
 from mtf_mods.study import header

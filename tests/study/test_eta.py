@@ -3,7 +3,7 @@ the first rate line a launch prints, before any cell has finished."""
 import io
 
 from mtf_mods.study import records
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods.study import eta as study_eta
 from mtf_mods import variants
 from mtf_mods.study import budgets
@@ -90,9 +90,9 @@ def test_step_time_is_measured_after_the_first_steps():
 def test_downstream_costs_without_a_budget_are_the_stages_own(tmp_path):
   """No --downstream_steps: each application's own budget, as the launcher
   counts it (fine-tuning's FINETUNE_STEPS, not its train_steps binding)."""
-  from mtf_mods import checkpoint_plan  # pylint: disable=g-import-not-at-top
-  from mtf_mods import gin_files  # pylint: disable=g-import-not-at-top
-  from mtf_mods import protocol  # pylint: disable=g-import-not-at-top
+  from mtf_mods.training import checkpoint_plan  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import gin_files  # pylint: disable=g-import-not-at-top
+  from mtf_mods.config import protocol  # pylint: disable=g-import-not-at-top
   for scale in ("tiny", "paper"):
     settings = configuration.StudyConfig(
         variants=[variants.get(variants.BASELINE)],

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from mtf_mods import protocol
+from mtf_mods.config import protocol
 from mtf_mods import variants
 from mtf_mods.study import configuration
 from mtf_mods.study import plots

@@ -26,8 +26,8 @@ import time
 
 import pytest
 
-from mtf_mods import model_dir_reader
-from mtf_mods import scales
+from mtf_mods.files import model_dir_reader
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
 from mtf_mods.study import cells as study_cells

@@ -2,7 +2,7 @@
 commits, dates and machines of its records, then every figure it drew."""
 import re
 
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.commands import report
 from mtf_mods.study import configuration

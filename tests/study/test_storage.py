@@ -8,8 +8,8 @@ import uuid
 import pytest
 import tensorflow as tf
 
-from mtf_mods import atomic_files
-from mtf_mods import scales
+from mtf_mods.files import atomic_files
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import configuration
 from mtf_mods.study import lock

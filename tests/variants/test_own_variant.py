@@ -16,7 +16,7 @@ import sys
 import pytest
 
 import mtf_mods
-from mtf_mods import paths
+from mtf_mods.config import paths
 from mtf_mods.study import table as report
 from mtf_mods.study import records
 from mtf_mods import variants

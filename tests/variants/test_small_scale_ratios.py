@@ -1,14 +1,14 @@
 """The small scales' rule (mtf_mods/variants/variant.py): at the tiny and
 cpu scales, every row's parameters and FLOPs over the baseline's are within
 a factor 1.1 of the row's ratios at the paper scale (which
-tests/test_model_graph.py holds to Table 1's Params and Ops ratios), or its
+tests/model/test_model_graph.py holds to Table 1's Params and Ops ratios), or its
 registry entry has a ScaleDeparture for that scale that says why and gives
 the ratios measured here, to 2 decimals. Not near and not stated fails;
 stated and near (a stale departure) fails too."""
 import pytest
 
 from model_sizes import size_at
-from mtf_mods import scales
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.variants import variant as variant_module
 

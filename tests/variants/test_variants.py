@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import model_graph
-from mtf_mods import paper
-from mtf_mods import paths
-from mtf_mods import scales
+from mtf_mods.config import gin_config
+from mtf_mods.model import model_graph
+from mtf_mods.config import paper
+from mtf_mods.config import paths
+from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_test_utils import run_cli
 

@@ -9,7 +9,7 @@ import dataclasses
 import sys
 import time
 
-from mtf_mods import launches
+from mtf_mods.launch import launches
 from mtf_mods.study import cells as study_cells
 from mtf_mods.study import provenance
 from mtf_mods.study import records

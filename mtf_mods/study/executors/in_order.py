@@ -8,7 +8,7 @@ finished yet.
 import sys
 import time
 
-from mtf_mods import training
+from mtf_mods.training import loop
 from mtf_mods.study import eta as study_eta
 from mtf_mods.study.executors import cell_run
 
@@ -18,7 +18,7 @@ RATE_ETA_EVERY_SECONDS = 60.0
 
 
 def format_eta(seconds):
-  return training.format_duration(seconds) if seconds is not None else "?"
+  return loop.format_duration(seconds) if seconds is not None else "?"
 
 
 class InOrder:

@@ -31,7 +31,7 @@ filesystem, or gs://).
 import os
 import sys
 
-from mtf_mods import launches
+from mtf_mods.launch import launches
 from mtf_mods.study import records
 from mtf_mods.study.executors import cell_run
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import mesh_run
-from mtf_mods import model_graph
+from mtf_mods.config import gin_config
+from mtf_mods.model import mesh_run
+from mtf_mods.model import model_graph
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.dense import dense
 from mtf_mods.layers.stacks import universal
@@ -348,5 +348,5 @@ def test_release_settings_equal_mtfs_ut_layer_stack(release_runs):
 
 # (d) The paper's model (ACT) in a tiny Bitransformer: the registered
 # universal_transformer variant trains on one device and a 2x2 mesh
-# (tests/test_mesh_run.py) and decodes greedily and by beam search as it
+# (tests/model/test_mesh_run.py) and decodes greedily and by beam search as it
 # computes whole sequences (tests/test_decoding.py), with 2 steps.

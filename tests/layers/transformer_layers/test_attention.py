@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import gin_config
-from mtf_mods import lowering
+from mtf_mods.config import gin_config
+from mtf_mods.model import lowering
 from mtf_mods.layers import dimensions
 from mtf_mods.layers import gather
 from mtf_mods.layers.transformer_layers import attention

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import tensorflow.compat.v1 as tf
 
-from mtf_mods import lowering
-from mtf_mods import model_graph
+from mtf_mods.model import lowering
+from mtf_mods.model import model_graph
 from mtf_mods import variants
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.transformer_layers import product_key_memory as pkm

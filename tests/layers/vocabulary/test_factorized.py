@@ -8,7 +8,7 @@ from mesh_tensorflow.transformer import vocab_embeddings
 import numpy as np
 import pytest
 
-from mtf_mods import gin_config
+from mtf_mods.config import gin_config
 from mtf_mods.layers import dimensions
 from mtf_mods.layers.vocabulary import factorized
 from mtf_test_utils import parameter_count, random_weights, run_layer
