@@ -11,7 +11,14 @@ tests/study/test_mini_bench.py its training from scratch.
 
 The fine-tuning and decode-evaluation checks read XSum's model_dir;
 training from scratch, WMT's.
+
+The same workdir then grows, as a user's second command would: the kit's
+implementation beside the release's and a second seed of each,
+pre-training only, under the same configuration; the report then compares
+the implementations (tests/study/test_table.py checks the verdicts on
+records with known answers).
 """
+import csv
 import json
 import os
 import re
@@ -24,6 +31,7 @@ from mtf_mods.config import protocol
 from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.study import budgets
+from mtf_mods.study import records
 from mtf_test_utils import run_cli
 from test_study import STAGES as INTERRUPTED_STUDY_STAGES
 
@@ -38,18 +46,31 @@ LABEL = "[%s/%s seed0 %%s]" % (IMPLEMENTATION, variants.BASELINE)
 EMBEDDING = "shared/embedding"
 
 
+def run_study(workdir, env, seeds, applications, implementations):
+  result = run_cli("study", "--scale=tiny", "--seeds=%d" % seeds,
+                   "--variants=%s" % variants.BASELINE,
+                   "--applications=%s" % ",".join(applications),
+                   "--downstream_steps=%d" % STEPS,
+                   "--implementations=%s" % ",".join(implementations),
+                   "--workdir=%s" % workdir, env=env, timeout=1500)
+  assert result.returncode == 0, result.stdout[-3000:]
+  return result.stdout
+
+
 @pytest.fixture(scope="module")
 def study(mini_env, tmp_path_factory):
   """(workdir, the study's output)."""
   workdir = tmp_path_factory.mktemp("study_applications")
-  result = run_cli("study", "--scale=tiny", "--seeds=1",
-                   "--variants=%s" % variants.BASELINE,
-                   "--applications=%s" % ",".join(STAGES),
-                   "--downstream_steps=%d" % STEPS,
-                   "--implementations=%s" % IMPLEMENTATION,
-                   "--workdir=%s" % workdir, env=mini_env, timeout=1500)
-  assert result.returncode == 0, result.stdout[-3000:]
-  return workdir, result.stdout
+  return workdir, run_study(workdir, mini_env, 1, STAGES, [IMPLEMENTATION])
+
+
+@pytest.fixture(scope="module")
+def grown(study, mini_env):
+  """(workdir, the output of the command that grew the study to both
+  implementations and two seeds of pre-training)."""
+  workdir, _ = study
+  return workdir, run_study(workdir, mini_env, 2, [protocol.PRETRAIN_STAGE],
+                            records.IMPLEMENTATIONS)
 
 
 def run_dir(workdir, stage):
@@ -144,3 +165,38 @@ def test_the_release_trained_on_mtfs_own_layers(study):
       config = f.read()
     assert "@transformer_layers.SelfAttention" in config, stage
     assert "mtf_mods.MultiHeadSelfAttention" not in config, stage
+
+
+def test_the_grown_study_ran_only_its_new_cells(grown):
+  workdir, output = grown
+  early = budgets.pretraining_budget(TINY).early
+  store = records.ResultStore(str(workdir))
+  for implementation in records.IMPLEMENTATIONS:
+    for seed in (0, 1):
+      record = store.get(variants.BASELINE, "pretrain", seed, implementation)
+      assert record.status == "ok" and record.implementation == implementation
+      assert record.metrics["early_step"] == early
+      assert 0 < record.metrics["early_loss"] < 20
+      # Seed 0 runs the full budget; the other seeds stop at the early step.
+      assert ("final_loss" in record.metrics) == (seed == 0)
+  # The release's seed 0 was there; its downstream cells are not rerun.
+  assert "== study: 3 cells ran, 1 already finished, 0 failed" in output
+  assert "[release/baseline seed1 pretrain] step %d/%d" % (early, early) in (
+      output)
+  assert (workdir / "runs" / "release" / "baseline" / "seed1" / "pretrain"
+          ).is_dir()
+
+
+def test_the_report_compares_the_implementations(grown):
+  workdir, _ = grown
+  text = (workdir / "report.md").read_text()
+  assert "| baseline | kit |" in text and "| baseline | release |" in text
+  assert "## Release minus kit" in text
+  compared = text[text.index("## Release minus kit"):].splitlines()
+  row = [line for line in compared if line.startswith("| baseline |")][0]
+  # Two seeds a side: an interval and a verdict.
+  assert "[" in row and ("within noise" in row or "differ" in row)
+  with open(workdir / "report.csv") as f:
+    rows = list(csv.DictReader(f))
+  assert {r["implementation"] for r in rows} == {"kit", "release"}
+  assert (workdir / "effects.png").exists() is False  # no variant, no effect
