@@ -166,7 +166,9 @@ def test_help_and_bad_names_answer_without_importing_tensorflow():
   bad_names = [["no-such-command"], ["train", "--variant=nope"],
                ["train", "--scale=huge"], ["train", "--stage=nope"],
                ["variants", "--scale=huge"], ["demo", "--scale=huge"],
-               ["study", "--scale=huge"], ["check", "--variants=nope"],
+               ["study", "--scale=huge"],
+               ["study", "--variants=nope", "--workdir=/nonexistent/study"],
+               ["check", "--variants=nope"],
                ["bench", "--variants=nope"], ["profile", "--scale=huge"],
                ["mini-bench", "--variant=nope"]]
   answered = answer_without_tensorflow(helps + bad_names + [["--version"]])
@@ -178,6 +180,12 @@ def test_help_and_bad_names_answer_without_importing_tensorflow():
     elif argv in bad_names:
       assert code == 2, (argv, code)
       assert len(err.strip().splitlines()) == 1 and "valid:" in err, err
+
+
+def test_study_names_the_file_of_its_configuration_as_the_store_does():
+  from mtf_mods.commands import study  # pylint: disable=g-import-not-at-top
+  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
+  assert study.STUDY_FILE == configuration.CONFIG_FILE
 
 
 def test_help_prints_no_tensorflow_warnings():

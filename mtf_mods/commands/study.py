@@ -17,6 +17,9 @@ TPU_HELP = {"tpu": "the Cloud TPU's name, passed to every launch (a dry run "
             "tpu_zone": "the Cloud TPU's zone, passed to every launch",
             "gcp_project": "the Cloud project of the TPU, passed to every "
                            "launch"}
+# configuration.CONFIG_FILE, named here so that a bad name is refused
+# before TensorFlow loads (tests/test_cli.py holds them equal).
+STUDY_FILE = "study.json"
 # (old spelling, new) of the renamed flags; docs/cli.md.
 RENAMED = (("--stages", "--applications"),
            ("--implementation", "--implementations"))
@@ -123,6 +126,7 @@ def run(argv):
   with code 2 at once, before anything in the workdir is touched)."""
   args = parse(argv)
   cli.get_or_fail("study", "scale", args.scale)  # before TensorFlow loads
+  refuse_unknown_variants_early(args)
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
   loaded = configuration.load_plugins("study", args.module_import,
                                       args.gin_location_prefix, args.workdir)
@@ -195,6 +199,18 @@ def run(argv):
   except lock.WorkdirBusy as e:
     cli.fail("study", e)
   return 1 if counts[records.FAILED] else 0
+
+
+def refuse_unknown_variants_early(args):
+  """Refuses an unknown --variants name in about a second, before
+  TensorFlow loads, where no plugin could register it: none is given, and
+  the workdir is local with no study.json that could name one."""
+  if args.module_import or args.gin_location_prefix:
+    return
+  if "://" in args.workdir or os.path.exists(
+      os.path.join(args.workdir, STUDY_FILE)):
+    return
+  cli.variant_names("study", args.variants)
 
 
 def cluster_options(args):
