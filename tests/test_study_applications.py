@@ -179,7 +179,7 @@ def test_the_grown_study_ran_only_its_new_cells(grown):
       assert 0 < record.metrics["early_loss"] < 20
       # Seed 0 runs the full budget; the other seeds stop at the early step.
       assert ("final_loss" in record.metrics) == (seed == 0)
-  # The release's seed 0 was there; its downstream cells are not rerun.
+  # The release's seed-0 pre-training was there: skipped, not rerun.
   assert "== study: 3 cells ran, 1 already finished, 0 failed" in output
   assert "[release/baseline seed1 pretrain] step %d/%d" % (early, early) in (
       output)

@@ -205,9 +205,10 @@ def refuse_unknown_variants_early(args):
   """Refuses an unknown --variants name in about a second, before
   TensorFlow loads, where no plugin could register it: none is given, and
   the workdir is local with no study.json that could name one."""
+  from mtf_mods.study import storage  # pylint: disable=g-import-not-at-top
   if args.module_import or args.gin_location_prefix:
     return
-  if "://" in args.workdir or os.path.exists(
+  if not storage.is_local(args.workdir) or os.path.exists(
       os.path.join(args.workdir, STUDY_FILE)):
     return
   cli.variant_names("study", args.variants)
