@@ -69,7 +69,9 @@ def write(workdir):
       by_implementation, table_columns,
       os.path.join(workdir, paper_agreement.PLOT_FILE))
   figures = [name for name, was_drawn in drawn.items() if was_drawn]
-  sections = [header.markdown(workdir, study_config, records, left_out)]
+  from mtf_mods.study import summary  # pylint: disable=g-import-not-at-top
+  sections = [header.markdown(workdir, study_config, records, left_out),
+              summary.markdown(by_implementation, table_columns)]
   if figures:
     sections.append(figures_markdown(figures))
   sections += [report.markdown(by_variant, table_columns, implementation)
@@ -95,6 +97,10 @@ def write(workdir):
     sections.append("## Release minus kit\n\n" + compared + "\nThe "
                     "release's figure minus the kit's for the same variant, "
                     "[Welch's 95% interval], Holm-corrected over variants.\n")
+  from mtf_mods.study import cost  # pylint: disable=g-import-not-at-top
+  spent = cost.markdown(records, results_store.IMPLEMENTATIONS)
+  if spent:
+    sections.append(spent)
   failed = [r for r in records if r.status != results_store.OK]
   sections += ["failed: %s%s seed %d %s: %s" % (
       "" if r.implementation == results_store.KIT else r.implementation + "/",

@@ -4,8 +4,9 @@ loss_curves.png: the held-out loss of every seed's pre-training, one
 colour per variant and implementation (seed 0 thick): the record's curve
 (seed 0 of a full study, every checkpoint), else the held-out losses its
 model_dir's event files hold, else its early-loss point; a dashed line
-marks the early step. metrics.png: one panel per Table 1 metric the study
-measured, a bar per variant (with its seed-to-seed standard deviation where
+marks the early step. No figure when every seed is a single point.
+metrics.png: one panel per Table 1 metric the study measured, a bar per
+variant down its side (with its seed-to-seed standard deviation where
 there are several seeds) and the baseline's noise band (mean ± 2 standard
 deviations) or, with a single seed, its value as a line. A bar's length is
 its value, so each panel's axis starts at zero and spans every bar, error
@@ -34,6 +35,8 @@ from mtf_mods.study import table as report  # pylint: disable=wrong-import-posit
 BAR_MARGIN = 0.05  # of the span of a bar panel's axis, on each side
 PANELS_PER_ROW = 3  # of effects.png
 PANEL_INCHES = 3.6  # an effects panel's width, and its least height
+LEGEND_INSIDE_UP_TO = 12  # loss-curve legend entries inside the axes
+LEGEND_ROWS = 26  # entries per column of a legend beside the axes
 
 
 def _grid(count, width, height):
@@ -88,11 +91,18 @@ def early_steps(study_records):
 
 def loss_curves_figure(curves, early):
   """The figure of `seed_curves`, the `early` steps marked; None without
-  curves. Each seed's line has the gid "<implementation>/<variant>/seed<n>",
-  each early step's line "early step"."""
-  if not curves:
+  a curve: when every seed is a single point (a study cut to the early
+  step whose model_dirs are gone), metrics.png shows those losses. Each
+  seed's line has the gid "<implementation>/<variant>/seed<n>", each early
+  step's line "early step". Past LEGEND_INSIDE_UP_TO entries the legend
+  stands beside the axes, in columns of LEGEND_ROWS."""
+  if not any(len(curve) > 1 for curve in curves.values()):
     return None
-  figure, axes = plt.subplots(figsize=(7, 4.5))
+  entries = len({key[:2] for key in curves}) + len(early)
+  columns = 1 if entries <= LEGEND_INSIDE_UP_TO else math.ceil(
+      entries / LEGEND_ROWS)
+  figure, axes = plt.subplots(figsize=(
+      7 + (0 if columns == 1 else 2.2 * columns), 4.5))
   order = {v.name: i for i, v in enumerate(variants.VARIANTS)}
   colours = {}
   for implementation, name, seed in sorted(
@@ -124,7 +134,11 @@ def loss_curves_figure(curves, early):
                  "thick)" % ", ".join(str(seed) for seed in seeds),
                  fontsize=10)
   axes.grid(alpha=0.3)
-  axes.legend(fontsize=8)
+  if columns == 1:
+    axes.legend(fontsize=8)
+  else:
+    axes.legend(fontsize=7, ncol=columns, loc="upper left",
+                bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
   figure.tight_layout()
   return figure
 
@@ -159,29 +173,31 @@ def metric_bars_figure(by_variant, table_columns):
               and any(by_variant[n][c.name].values for n in names)]
   if not measured:
     return None
-  figure, panels = _grid(len(measured), 3.2, 3.8)
+  figure, panels = _grid(len(measured), PANEL_INCHES,
+                         max(3.8, 1.0 + 0.2 * len(names)))
   for axes, column in zip(panels, measured):
     cells = [by_variant[n][column.name] for n in names]
     present = [(i, c.mean, c.std or 0.0) for i, c in enumerate(cells)
                if c.mean is not None]
     colors = ["tab:gray" if names[i] == variants.BASELINE else "tab:blue"
               for i, _, _ in present]
-    axes.bar([p[0] for p in present], [p[1] for p in present],
-             yerr=[p[2] for p in present], color=colors, capsize=3)
+    axes.barh([p[0] for p in present], [p[1] for p in present],
+              xerr=[p[2] for p in present], color=colors, capsize=2)
     base = by_variant.get(variants.BASELINE, {}).get(column.name)
     band = None
     if base is not None and base.mean is not None:
       if base.std:
         spread = report.NOISE_SIGMAS * base.std
         band = (base.mean - spread, base.mean + spread)
-        axes.axhspan(*band, color="orange", alpha=0.3, label="baseline ± 2σ")
+        axes.axvspan(*band, color="orange", alpha=0.3, label="baseline ± 2σ")
         axes.legend(fontsize=7)
       else:
-        axes.axhline(base.mean, color="orange", linewidth=1)
-    axes.set_ylim(*bar_limits([p[1] for p in present],
+        axes.axvline(base.mean, color="orange", linewidth=1)
+    axes.set_xlim(*bar_limits([p[1] for p in present],
                               [p[2] for p in present], band))
-    axes.set_xticks(range(len(names)))
-    axes.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
+    axes.set_yticks(range(len(names)))
+    axes.set_yticklabels(names, fontsize=8)
+    axes.invert_yaxis()
     axes.set_title(column.name)
   figure.tight_layout()
   return figure

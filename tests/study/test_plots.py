@@ -52,13 +52,35 @@ def test_loss_curves_show_every_seed_and_mark_the_early_step(tmp_path):
   assert plots.loss_curves(rows, str(tmp_path / "curves.png"), str(tmp_path))
 
 
+def test_no_loss_curves_when_every_seed_is_one_point(tmp_path):
+  rows = early_only_records()
+  assert plots.loss_curves_figure(plots.seed_curves(rows, str(tmp_path)),
+                                  plots.early_steps(rows)) is None
+  assert not plots.loss_curves(rows, str(tmp_path / "curves.png"),
+                               str(tmp_path))
+  assert not (tmp_path / "curves.png").exists()
+
+
+def test_a_legend_of_many_variants_stands_beside_the_curves():
+  names = [v.name for v in variants.VARIANTS][:30]
+  curves = {("kit", name, 0): {1: 5.0, EARLY: 4.0} for name in names}
+  figure = plots.loss_curves_figure(curves, [EARLY])
+  legend = figure.axes[0].get_legend()
+  assert len(legend.get_texts()) == len(names) + 1
+  figure.canvas.draw()
+  box = legend.get_window_extent()
+  axes_box = figure.axes[0].get_window_extent()
+  assert box.x0 >= axes_box.x1  # beside the axes, not over the curves
+  assert box.x1 <= figure.bbox.x1 and box.y0 >= figure.bbox.y0
+
+
 def test_the_bars_axis_holds_zero_every_bar_and_the_noise_band():
   """Losses near 4 that differ by 0.1: the axis is not cropped to them."""
   columns = report.columns(())
   by_variant = report.collect(early_only_records(), columns)
   figure = plots.metric_bars_figure(by_variant, columns)
   axes, = figure.axes
-  low, high = axes.get_ylim()
+  low, high = axes.get_xlim()
   cells = [by_variant[name]["Early loss"] for name in EARLY_LOSSES]
   tops = [c.mean + c.std for c in cells]
   base = by_variant[variants.BASELINE]["Early loss"]

@@ -22,9 +22,11 @@ def test_the_header_names_what_made_the_records_and_links_the_figures(
   for name, losses in ((variants.BASELINE, (4.0, 4.1, 3.9)),
                        (OTHER.name, (3.5, 3.6, 3.4))):
     for seed, loss in enumerate(losses):
+      metrics = {"early_step": 2, "early_loss": loss}
+      if seed == 0:  # a curve to draw
+        metrics["loss_curve"] = {"1": loss + 1.0, "2": loss}
       store.put(records.Record(
-          name, "pretrain", seed, records.OK,
-          {"early_step": 2, "early_loss": loss},
+          name, "pretrain", seed, records.OK, metrics,
           config_id=written["config_id"],
           commit="abc123" if seed < 2 else "def456",
           machine="host: cpu, avx2, 2 cores",
