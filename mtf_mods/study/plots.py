@@ -89,6 +89,11 @@ def early_steps(study_records):
                  if r.status == records.OK and "early_step" in r.metrics})
 
 
+def has_curves(curves):
+  """Whether `seed_curves` holds a curve: some seed with two points."""
+  return any(len(curve) > 1 for curve in curves.values())
+
+
 def loss_curves_figure(curves, early):
   """The figure of `seed_curves`, the `early` steps marked; None without
   a curve: when every seed is a single point (a study cut to the early
@@ -96,7 +101,7 @@ def loss_curves_figure(curves, early):
   seed's line has the gid "<implementation>/<variant>/seed<n>", each early
   step's line "early step". Past LEGEND_INSIDE_UP_TO entries the legend
   stands beside the axes, in columns of LEGEND_ROWS."""
-  if not any(len(curve) > 1 for curve in curves.values()):
+  if not has_curves(curves):
     return None
   entries = len({key[:2] for key in curves}) + len(early)
   columns = 1 if entries <= LEGEND_INSIDE_UP_TO else math.ceil(
