@@ -54,20 +54,23 @@ def write(workdir):
       for implementation in results_store.IMPLEMENTATIONS
       if implementation in present}
   first = next(iter(by_implementation.values()))
+  caption = header.figure_caption(workdir, study_config, records)
   drawn = {
       "loss_curves.png": plots.loss_curves(
-          records, os.path.join(workdir, "loss_curves.png"), workdir),
+          records, os.path.join(workdir, "loss_curves.png"), workdir,
+          caption),
       "metrics.png": plots.metric_bars(
-          first, table_columns, os.path.join(workdir, "metrics.png")),
+          first, table_columns, os.path.join(workdir, "metrics.png"),
+          caption),
       "effects.png": plots.effects(
           by_implementation, table_columns,
-          os.path.join(workdir, "effects.png")),
+          os.path.join(workdir, "effects.png"), caption),
   }
   from mtf_mods.study import agreement as paper_agreement  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import agreement_plot as paper_agreement_plot  # pylint: disable=g-import-not-at-top
   drawn[paper_agreement.PLOT_FILE] = paper_agreement_plot.draw(
       by_implementation, table_columns,
-      os.path.join(workdir, paper_agreement.PLOT_FILE))
+      os.path.join(workdir, paper_agreement.PLOT_FILE), caption)
   figures = [name for name, was_drawn in drawn.items() if was_drawn]
   from mtf_mods.study import summary  # pylint: disable=g-import-not-at-top
   sections = [header.markdown(workdir, study_config, records, left_out),

@@ -18,8 +18,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-from mtf_mods.files import atomic_files  # pylint: disable=wrong-import-position
 from mtf_mods.study import agreement as paper_agreement  # pylint: disable=wrong-import-position
+from mtf_mods.study import plots  # pylint: disable=wrong-import-position
 
 COLOURS = {paper_agreement.AGREE: "tab:green",
            paper_agreement.DISAGREE: "tab:red",
@@ -32,7 +32,7 @@ _RADII = (4, 10, 18, 28, 40, 55, 75, 100)
 _DIRECTIONS = 12
 
 
-def draw(by_implementation, table_columns, path):
+def draw(by_implementation, table_columns, path, caption=None):
   """Writes the scatter; returns {(implementation, metric): [variant names
   placed beside their points]}, empty (and no file) when no variant has a
   measured effect and a Table 1 row."""
@@ -56,9 +56,7 @@ def draw(by_implementation, table_columns, path):
   for axes, comparison in zip(flat, comparisons):
     labels[(comparison.implementation, comparison.column.name)] = _name(
         axes, comparison.rows, renderer)
-  with atomic_files.replacing(path, "wb") as f:
-    figure.savefig(f, dpi=120, format="png")
-  plt.close(figure)
+  plots.save(figure, path, caption)
   return labels
 
 

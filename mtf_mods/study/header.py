@@ -63,3 +63,13 @@ def markdown(workdir, written, kept, left_out):
                  "give each configuration its own workdir." % (
                      len(left_out), _counted(r.config_id for r in left_out)))
   return "\n".join(lines) + "\n"
+
+
+def figure_caption(workdir, written, kept):
+  """The small print of every figure of a report: the study, its
+  configuration and the commits of the records drawn."""
+  commits = collections.Counter(r.commit or "unknown" for r in kept)
+  return "mtf-mods report of %s: configuration %s; records of commit%s %s" % (
+      workdir, written["config_id"] if written else "unknown",
+      "" if len(commits) == 1 else "s",
+      ", ".join(commit for commit, _ in commits.most_common()))

@@ -18,6 +18,7 @@ out in a grid of at most three columns (PANELS_PER_ROW), about as many rows
 as columns, so a page holds them.
 """
 import math
+import textwrap
 
 import matplotlib
 
@@ -35,6 +36,7 @@ from mtf_mods.study import table as report  # pylint: disable=wrong-import-posit
 BAR_MARGIN = 0.05  # of the span of a bar panel's axis, on each side
 PANELS_PER_ROW = 3  # of effects.png
 PANEL_INCHES = 3.6  # an effects panel's width, and its least height
+CAPTION_CHARACTERS_PER_INCH = 22  # of 6-point small print
 LEGEND_INSIDE_UP_TO = 12  # loss-curve legend entries inside the axes
 LEGEND_ROWS = 26  # entries per column of a legend beside the axes
 
@@ -53,9 +55,18 @@ def _grid(count, width, height):
   return figure, flat[:count]
 
 
-def _save(figure, path):
+def save(figure, path, caption=None):
+  """Writes the figure as a PNG, whole or not at all, with `caption` (what
+  produced it) in small print at its bottom left, and closes it."""
+  if caption:
+    width = int(figure.get_figwidth() * CAPTION_CHARACTERS_PER_INCH)
+    text = textwrap.fill(caption, width, break_long_words=False,
+                         break_on_hyphens=False)
+    figure.text(0.005, 0.0, text, fontsize=6, color="dimgray", ha="left",
+                va="top", gid="caption")
   with atomic_files.replacing(path, "wb") as f:
-    figure.savefig(f, dpi=120, format="png")
+    # The tight box takes in the caption below the axes.
+    figure.savefig(f, dpi=120, format="png", bbox_inches="tight")
   plt.close(figure)
 
 
@@ -148,13 +159,13 @@ def loss_curves_figure(curves, early):
   return figure
 
 
-def loss_curves(study_records, path, workdir=None):
+def loss_curves(study_records, path, workdir=None, caption=None):
   """Writes every seed's curve; returns False if no record has one."""
   figure = loss_curves_figure(seed_curves(study_records, workdir),
                               early_steps(study_records))
   if figure is None:
     return False
-  _save(figure, path)
+  save(figure, path, caption)
   return True
 
 
@@ -208,16 +219,16 @@ def metric_bars_figure(by_variant, table_columns):
   return figure
 
 
-def metric_bars(by_variant, table_columns, path):
+def metric_bars(by_variant, table_columns, path, caption=None):
   """Writes the bars; returns False if no metric was measured."""
   figure = metric_bars_figure(by_variant, table_columns)
   if figure is None:
     return False
-  _save(figure, path)
+  save(figure, path, caption)
   return True
 
 
-def effects(by_implementation, table_columns, path):
+def effects(by_implementation, table_columns, path, caption=None):
   """Writes each variant's effect with its interval, implementations side
   by side; returns False if no effect was measured."""
   found = {implementation: report.effects(by_variant, table_columns)
@@ -259,5 +270,5 @@ def effects(by_implementation, table_columns, path):
     axes.set_xlabel("difference from the baseline", fontsize=8)
     axes.legend(fontsize=7)
   figure.tight_layout()
-  _save(figure, path)
+  save(figure, path, caption)
   return True

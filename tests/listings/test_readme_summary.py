@@ -39,8 +39,9 @@ def test_report_regenerates_the_committed_report_from_its_records(
   for module, function in ((plots, "metric_bars"), (plots, "effects"),
                            (agreement_plot, "draw")):
     monkeypatch.setattr(module, function, lambda *unused: True)
-  monkeypatch.setattr(plots, "loss_curves", lambda found, path, workdir: (
-      plots.has_curves(plots.seed_curves(found, workdir))))
+  monkeypatch.setattr(
+      plots, "loss_curves", lambda found, path, workdir, caption: (
+          plots.has_curves(plots.seed_curves(found, workdir))))
   report_command.write(readme_summary.STUDY)
   for name in ("report.md", "report.csv"):
     assert read(tmp_path / readme_summary.STUDY / name) == read(

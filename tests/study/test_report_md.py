@@ -1,18 +1,32 @@
 """report.md says what it shows: a header with the configuration, seeds,
 commits, dates and machines of its records, then every figure it drew."""
+import os
 import re
 
 from mtf_mods.config import scales
 from mtf_mods import variants
 from mtf_mods.commands import report
 from mtf_mods.study import configuration
+from mtf_mods.study import plots
 from mtf_mods.study import records
 
 OTHER = variants.VARIANTS[1]
 
 
 def test_the_header_names_what_made_the_records_and_links_the_figures(
-    tmp_path):
+    tmp_path, monkeypatch):
+  captions = {}
+  saving = plots.save
+
+  def save(figure, path, caption=None):
+    captions[os.path.basename(path)] = caption
+    assert [t.get_text() for t in figure.texts if t.get_gid() == "caption"
+            ] == [] and caption
+    saving(figure, path, caption)
+    assert [" ".join(t.get_text().split()) for t in figure.texts
+            if t.get_gid() == "caption"] == [caption]
+
+  monkeypatch.setattr(plots, "save", save)
   workdir = str(tmp_path)
   store = records.ResultStore(workdir)
   written = configuration.write(configuration.StudyConfig(
@@ -42,6 +56,11 @@ def test_the_header_names_what_made_the_records_and_links_the_figures(
           "2026-12-07T02:00:00+00:00") in head
   assert "machines host: cpu, avx2, 2 cores (6)" in head
   figures = sorted(path.name for path in tmp_path.glob("*.png"))
+  # Every figure says the study, configuration and commits that made it.
+  assert sorted(captions) == figures
+  assert set(captions.values()) == {
+      "mtf-mods report of %s: configuration %s; records of commits "
+      "abc123, def456" % (workdir, written["config_id"])}
   assert {"loss_curves.png", "metrics.png", "effects.png"} <= set(figures)
   linked = re.findall(r"!\[[^]]+\]\(([^)]+)\)", text)
   assert sorted(linked) == figures
