@@ -21,6 +21,15 @@ def fail(command, message):
   sys.exit(2)
 
 
+def load_plugins(command, modules, gin_dirs):
+  """mtf_mods.launch.plugins.load, exiting 2 with its one line."""
+  from mtf_mods.launch import plugins  # pylint: disable=g-import-not-at-top
+  try:
+    return plugins.load(modules, gin_dirs)
+  except plugins.PluginError as e:
+    fail(command, e)
+
+
 def get_or_fail(command, kind, name):
   """A registered variant or scale by name; exits 2 listing valid names."""
   from mtf_mods.config import scales  # pylint: disable=g-import-not-at-top

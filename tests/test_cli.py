@@ -182,12 +182,6 @@ def test_help_and_bad_names_answer_without_importing_tensorflow():
       assert len(err.strip().splitlines()) == 1 and "valid:" in err, err
 
 
-def test_study_names_the_file_of_its_configuration_as_the_store_does():
-  from mtf_mods.commands import study  # pylint: disable=g-import-not-at-top
-  from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
-  assert study.STUDY_FILE == configuration.CONFIG_FILE
-
-
 def test_help_prints_no_tensorflow_warnings():
   for argv in (["--help"], ["train", "--help"], ["study", "--help"]):
     result = run_cli(*argv)

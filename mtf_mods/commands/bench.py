@@ -73,7 +73,7 @@ def parse(argv):
 
 def main(argv):
   args = parse(argv)
-  plugins.load("bench", args.module_import, args.gin_location_prefix)
+  cli.load_plugins("bench", args.module_import, args.gin_location_prefix)
   names = cli.variant_names("bench", args.variants)
   scale = cli.get_or_fail("bench", "scale", args.scale)
   for flag in ("steps", "intra_threads", "inter_threads"):

@@ -30,7 +30,7 @@ def main(argv):
   import mtf_mods.layers  # noqa: F401  pylint: disable=g-import-not-at-top
   from mtf_mods import checks  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
-  plugins.load("check", args.module_import, args.gin_location_prefix)
+  cli.load_plugins("check", args.module_import, args.gin_location_prefix)
   names = cli.variant_names("check", args.variants)
   start = time.time()
   failed = 0

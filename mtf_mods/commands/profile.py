@@ -31,7 +31,7 @@ def parse(argv):
 
 def main(argv):
   args = parse(argv)
-  plugins.load("profile", args.module_import, args.gin_location_prefix)
+  cli.load_plugins("profile", args.module_import, args.gin_location_prefix)
   names = cli.variant_names("profile", args.variants)
   scale = cli.get_or_fail("profile", "scale", args.scale)
   if args.steps < 1:

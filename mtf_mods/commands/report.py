@@ -23,8 +23,11 @@ def main(argv):
   plugins.add_flags(parser)
   args = shared_flags.parse(parser, argv, "report")
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
-  configuration.load_plugins("report", args.module_import,
-                             args.gin_location_prefix, args.workdir)
+  try:
+    configuration.load_plugins(args.module_import, args.gin_location_prefix,
+                               args.workdir)
+  except ValueError as e:
+    cli.fail("report", e)
   write(args.workdir)
 
 

@@ -17,9 +17,6 @@ TPU_HELP = {"tpu": "the Cloud TPU's name, passed to every launch (a dry run "
             "tpu_zone": "the Cloud TPU's zone, passed to every launch",
             "gcp_project": "the Cloud project of the TPU, passed to every "
                            "launch"}
-# configuration.CONFIG_FILE, named here so that a bad name is refused
-# before TensorFlow loads (tests/test_cli.py holds them equal).
-STUDY_FILE = "study.json"
 # (old spelling, new) of the renamed flags; docs/cli.md.
 RENAMED = (("--stages", "--applications"),
            ("--implementation", "--implementations"))
@@ -128,8 +125,11 @@ def run(argv):
   cli.get_or_fail("study", "scale", args.scale)  # before TensorFlow loads
   refuse_unknown_variants_early(args)
   from mtf_mods.study import configuration  # pylint: disable=g-import-not-at-top
-  loaded = configuration.load_plugins("study", args.module_import,
-                                      args.gin_location_prefix, args.workdir)
+  try:
+    loaded = configuration.load_plugins(
+        args.module_import, args.gin_location_prefix, args.workdir)
+  except ValueError as e:
+    cli.fail("study", e)
   from mtf_mods.config import protocol  # pylint: disable=g-import-not-at-top
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   from mtf_mods.study import cells as study_cells  # pylint: disable=g-import-not-at-top
@@ -209,7 +209,7 @@ def refuse_unknown_variants_early(args):
   if args.module_import or args.gin_location_prefix:
     return
   if not storage.is_local(args.workdir) or os.path.exists(
-      os.path.join(args.workdir, STUDY_FILE)):
+      os.path.join(args.workdir, storage.CONFIG_FILE)):
     return
   cli.variant_names("study", args.variants)
 

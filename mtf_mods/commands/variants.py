@@ -23,7 +23,7 @@ def main(argv):
                             "the ratios either way")
   plugins.add_flags(parser)
   args = shared_flags.parse(parser, argv, "variants")
-  plugins.load("variants", args.module_import, args.gin_location_prefix)
+  cli.load_plugins("variants", args.module_import, args.gin_location_prefix)
   scale = cli.get_or_fail("variants", "scale", args.scale)
   names = cli.variant_names("variants", args.variants)
   from mtf_mods.listings import listing  # pylint: disable=g-import-not-at-top

@@ -88,9 +88,10 @@ def check_name(kind, name, valid):
 def load_plugins():
   """Imports the user's --module_import (variants of their own) and puts
   the --gin_location_prefix folders on the kit's gin search path
-  (mtf_mods.launch.plugins); exits 2 naming what does not load."""
+  (mtf_mods.launch.plugins); its PluginError (a ValueError) names what
+  does not load, and main exits 2 with it."""
   modules = list(FLAGS.module_import) if FLAGS["module_import"].present else []
-  plugins.load("train", [m for m in modules if m != KIT_TASKS_MODULE],
+  plugins.load([m for m in modules if m != KIT_TASKS_MODULE],
                FLAGS.gin_location_prefix)
 
 

@@ -22,7 +22,6 @@ import dataclasses
 import importlib
 import os
 
-from mtf_mods import cli
 from mtf_mods.config import paths
 
 MODULE_FLAG = "module_import"
@@ -70,22 +69,29 @@ class Plugins:
     return {MODULE_FLAG: list(self.modules), GIN_FLAG: list(self.gin_dirs)}
 
 
-def load(command, modules=(), gin_dirs=()):
+class PluginError(ValueError):
+  """A plugin that cannot load; its one line names the folder, module or
+  variant at fault."""
+
+
+def load(modules=(), gin_dirs=()):
   """Adds the gin folders to the search path, imports the modules, and
   checks that every variant they registered has its gin file.
 
-  Exits 2 with one line (`cli.fail`) naming the folder that is not one, the
-  module that does not import (and why), the name registered twice, or the
-  variant whose models/<name>.gin is on no folder of the search path.
-
   Returns:
     the Plugins loaded.
+
+  Raises:
+    PluginError: naming the folder that is not one, the module that does
+      not import (and why), the name registered twice, or the variant whose
+      models/<name>.gin is on no folder of the search path (a command exits
+      2 with it: cli.load_plugins).
   """
   from mtf_mods import variants  # pylint: disable=g-import-not-at-top
   folders = []
   for folder in gin_dirs:
     if not _found(folder, directory=True):
-      cli.fail(command, "--%s=%s is not a directory" % (GIN_FLAG, folder))
+      raise PluginError("--%s=%s is not a directory" % (GIN_FLAG, folder))
     folders.append(folder if _REMOTE in folder else os.path.abspath(folder))
     paths.add_plugin_gin_dir(folders[-1])
   for module in modules:
@@ -93,25 +99,26 @@ def load(command, modules=(), gin_dirs=()):
     try:
       importlib.import_module(module)
     except variants.AlreadyRegistered as e:
-      cli.fail(command, "--%s=%s: %s" % (MODULE_FLAG, module, e))
+      raise PluginError("--%s=%s: %s" % (MODULE_FLAG, module, e)) from e
     except Exception as e:  # pylint: disable=broad-except
       message = " ".join(str(e).split()) or type(e).__name__
-      cli.fail(command, "--%s=%s does not import: %s: %s" % (
-          MODULE_FLAG, module, type(e).__name__, message))
+      raise PluginError("--%s=%s does not import: %s: %s" % (
+          MODULE_FLAG, module, type(e).__name__, message)) from e
     for name in variants.names():
       if name not in before:
-        _check_gin_file(command, module, variants.get(name))
+        _check_gin_file(module, variants.get(name))
   return Plugins(tuple(modules), tuple(folders))
 
 
-def _check_gin_file(command, module, variant):
+def _check_gin_file(module, variant):
   search = paths.gin_search_path()
   if not any(_found(os.path.join(folder, variant.gin_file))
              for folder in search):
-    cli.fail(command, "variant %s (registered by --%s=%s): gin file %s not "
-             "found in %s; give its folder with --%s" % (
-                 variant.name, MODULE_FLAG, module, variant.gin_file,
-                 ", ".join(search), GIN_FLAG))
+    raise PluginError(
+        "variant %s (registered by --%s=%s): gin file %s not found in %s; "
+        "give its folder with --%s" % (
+            variant.name, MODULE_FLAG, module, variant.gin_file,
+            ", ".join(search), GIN_FLAG))
 
 
 _REMOTE = "://"

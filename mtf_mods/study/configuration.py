@@ -27,7 +27,6 @@ import json
 import os
 
 from mtf_mods.files import atomic_files
-from mtf_mods import cli
 from mtf_mods.launch import plugins as plugins_module
 from mtf_mods.config import protocol
 from mtf_mods.study import budgets
@@ -35,7 +34,7 @@ from mtf_mods.study import provenance
 from mtf_mods.study import records
 from mtf_mods.study import storage
 
-CONFIG_FILE = "study.json"
+CONFIG_FILE = storage.CONFIG_FILE
 IDENTITY = ("scale", "data", "data_version", "pretrain_steps", "early_only",
             "downstream_steps", "gin_params", "plugins")
 
@@ -117,21 +116,18 @@ def recorded_plugins(workdir):
           recorded.get("gin_location_prefix", []))
 
 
-def load_plugins(command, modules, folders, workdir):
+def load_plugins(modules, folders, workdir):
   """Loads the plugins given or, with none given, those the workdir's
   study recorded (so a resumed study and its report get them), saying so;
-  returns the plugins.Plugins loaded. Exits 2 (one line) on a bad plugin
-  or an unreadable study.json."""
+  returns the plugins.Plugins loaded. Raises ValueError (one line) on a
+  bad plugin or an unreadable study.json."""
   if not modules and not folders:
-    try:
-      modules, folders = recorded_plugins(workdir) or ([], [])
-    except ValueError as e:
-      cli.fail(command, e)
+    modules, folders = recorded_plugins(workdir) or ([], [])
     if modules or folders:
       print("== plugins of %s/%s: %s" % (
           workdir, CONFIG_FILE, " ".join(plugins_module.Plugins(
               tuple(modules), tuple(folders)).launch_flags())))
-  return plugins_module.load(command, modules, folders)
+  return plugins_module.load(modules, folders)
 
 
 def path(workdir):

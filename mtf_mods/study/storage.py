@@ -8,6 +8,11 @@ a scheme. TensorFlow is imported on first use, so commands that only parse
 their flags start fast.
 """
 
+# The study's configuration in its workdir (configuration.py); named here,
+# where no TensorFlow is imported, so that a command can look for it before
+# TensorFlow loads.
+CONFIG_FILE = "study.json"
+
 
 def _gfile():
   import tensorflow as tf  # pylint: disable=g-import-not-at-top

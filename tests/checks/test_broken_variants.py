@@ -84,7 +84,7 @@ def broken(tmp_path_factory):
     python_dir, gin_dir = write_plugin(tmp_path_factory.mktemp("plugin"),
                                        PACKAGE, SOURCE, GIN)
     patch.syspath_prepend(python_dir)
-    plugins.load("check", [PACKAGE], [gin_dir])
+    plugins.load([PACKAGE], [gin_dir])
     yield
     sys.modules.pop(PACKAGE, None)
 

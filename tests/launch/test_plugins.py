@@ -56,7 +56,7 @@ def test_a_registered_variant_is_in_the_registry_after_the_kits(
     isolated, tmp_path):
   gin_dir = _plugin(tmp_path, isolated, "own_plugin", REGISTERING % "mine",
                     {"mine": "include 'models/baseline.gin'\n"})
-  loaded = plugins.load("variants", ["own_plugin"], [gin_dir])
+  loaded = plugins.load(["own_plugin"], [gin_dir])
   assert variants.names()[-1] == "mine" and variants.get("mine").name == "mine"
   assert loaded.gin_dirs == (gin_dir,) and gin_dir in paths.gin_search_path()
   with pytest.raises(variants.AlreadyRegistered, match="'mine'"):
