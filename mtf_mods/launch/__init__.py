@@ -8,6 +8,6 @@ launch_report.py (what a launch measured, printed at its end, and its
 TensorBoard hyperparameters) and plugins.py (a user's variants outside
 the kit); launches.py runs launches in their own processes for the study,
 the mini benchmark and the demo. It may import files/, config/, model/,
-training/, flags/, layers/, variants/ and tasks/; plugins.py reports a bad
-plugin through the top-level cli's one-line failure.
+training/, flags/, layers/, variants/ and tasks/; plugins.py raises a
+PluginError for a bad plugin, which the commands turn into one line.
 """

@@ -23,6 +23,5 @@ What a study is made of, one module each:
 The `study`, `report` and `mini-bench` commands (mtf_mods/commands) put
 them together. It may import files/, config/, training/ (the checkpoint
 plan, the progress line's durations), model/, launch/, bench/ (the
-machine a record names), variants/ and tasks/, and the top-level cli's
-one-line failure; none of them imports it.
+machine a record names), variants/ and tasks/; none of them imports it.
 """
