@@ -6,20 +6,7 @@ from mtf_mods import variants
 from mtf_mods.study import records as results_store
 from mtf_mods.study import summary
 from mtf_mods.study import table as report
-
-BASE = 3.0
-SPREAD = (0.0, 0.001, -0.001)  # three seeds, nearly alike: tiny intervals
-
-
-def records(effects, implementation=results_store.KIT, seeds=SPREAD):
-  rows = []
-  for name, effect in [(variants.BASELINE, 0.0)] + list(effects.items()):
-    for seed, offset in enumerate(seeds):
-      rows.append(results_store.Record(
-          name, "pretrain", seed, results_store.OK,
-          {"early_loss": BASE + effect + offset},
-          implementation=implementation))
-  return rows
+from test_agreement import BASE_EARLY, early_records
 
 
 def said(rows):
@@ -39,7 +26,7 @@ def rows_in_table1(count):
 
 def test_counts_and_names_the_modifications_beyond_noise():
   better, worse, same = rows_in_table1(3)
-  text = said(records({better: -0.5, worse: +0.5, same: 0.0}))
+  text = said(early_records({better: -0.5, worse: +0.5, same: 0.0}))
   items = [line for line in text.splitlines() if line.startswith("- ")]
   assert len(items) == 1 and items[0].startswith(
       "- **kit, early loss** (3 modifications, 3 seeds each): better than "
@@ -50,25 +37,27 @@ def test_counts_and_names_the_modifications_beyond_noise():
 
 
 def test_the_ranking_follows_a_study_that_copies_the_paper():
-  table = report.collect(records({}), report.columns(protocol.APPLICATIONS))
+  table = report.collect(early_records({}),
+                         report.columns(protocol.APPLICATIONS))
   names = rows_in_table1(6)
   early = table[variants.BASELINE]["Early loss"].paper
   paper_effects = {}
   for name in names:
-    cells = report.collect(records({name: 0.0}),
+    cells = report.collect(early_records({name: 0.0}),
                            report.columns(protocol.APPLICATIONS))
     paper_effects[name] = cells[name]["Early loss"].paper - early
   # The kit's effects: the paper's, ten times larger, so the ranks agree.
-  text = said(records({n: 10 * e for n, e in paper_effects.items()}))
+  text = said(early_records({n: 10 * e for n, e in paper_effects.items()}))
   assert "Spearman's rho +1.00 over 6 rows" in text
   # And reversed: the opposite ranking.
-  text = said(records({n: -10 * e for n, e in paper_effects.items()}))
+  text = said(early_records({n: -10 * e for n, e in paper_effects.items()}))
   assert "Spearman's rho -1.00 over 6 rows" in text
 
 
 def test_one_seed_is_never_beyond_noise_and_seed_counts_are_a_range():
   better, worse = rows_in_table1(2)
-  rows = records({better: -0.5}) + records({worse: +0.5}, seeds=(0.0,))[1:]
+  rows = early_records({better: -0.5}) + [results_store.Record(
+      worse, "pretrain", 0, results_store.OK, {"early_loss": BASE_EARLY})]
   text = said(rows)
   assert ("(2 modifications, 1-3 seeds each): better than the baseline "
           "beyond noise: 1 (%s); worse beyond noise: none; within noise or "
@@ -77,8 +66,8 @@ def test_one_seed_is_never_beyond_noise_and_seed_counts_are_a_range():
 
 def test_each_implementation_has_its_own_item():
   name = rows_in_table1(1)[0]
-  text = said(records({name: -0.5})
-              + records({name: +0.5}, results_store.RELEASE))
+  text = said(early_records({name: -0.5})
+              + early_records({name: +0.5}, results_store.RELEASE))
   assert "- **kit, early loss** (1 modification, 3 seeds each)" in text
   assert "- **release, early loss** (1 modification, 3 seeds each)" in text
   assert "beyond noise: 1 (%s); worse beyond noise: none" % name in text
@@ -87,7 +76,7 @@ def test_each_implementation_has_its_own_item():
 
 
 def test_a_study_of_the_baseline_alone_says_so_and_the_section_is_found():
-  text = said(records({}))
+  text = said(early_records({}))
   assert "No modification has a measured effect yet" in text
   report_text = "# Study report: w\n\nheader\n\n" + text + "\n## Figures\n"
   assert summary.section(report_text) == text
