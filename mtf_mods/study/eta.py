@@ -11,10 +11,15 @@ evaluated or decoded checkpoint is costed as a fraction of a launch's
 set-up (EVALUATION_SETUPS, DECODE_SETUPS), the ratios measured in a
 `mtf-mods demo` run at the tiny scale (docs/measurements/demo.md). Once
 cells have finished, the estimate of the cells left is scaled by the
-finished cells' measured time over their estimate.
+finished cells' measured time over their estimate. On a cluster, each
+cell measures its own launches where it runs, the driver takes those
+times as its cells finish (`measured_elsewhere`), and the cells left run
+as many at once as the cluster holds.
 """
 import dataclasses
 import re
+
+from mtf_mods.training import loop
 
 EVALUATION_SETUPS = 0.15  # the held-out loss of one checkpoint
 DECODE_SETUPS = 0.2       # decoding one checkpoint's validation set
@@ -79,6 +84,14 @@ class StudyEta:
     self.step_seconds = (now - base_time) / (step - base_step)
     return True
 
+  def measured_elsewhere(self, setup_seconds, step_seconds):
+    """Takes the set-up and step times a cell measured where it ran (a Ray
+    worker): the first set-up, the latest step time."""
+    if self.setup_seconds is None:
+      self.setup_seconds = setup_seconds
+    if step_seconds is not None:
+      self.step_seconds = step_seconds
+
   def estimate(self, cost):
     """Seconds for `cost` from what was measured, or None before it."""
     if self.setup_seconds is None or self.step_seconds is None:
@@ -100,3 +113,20 @@ class StudyEta:
     if estimate is None or not self._finished_estimate:
       return estimate
     return estimate * self._finished_seconds / self._finished_estimate
+
+
+def format_eta(seconds):
+  """"1h05m"-style, or "?" before a measure."""
+  return loop.format_duration(seconds) if seconds is not None else "?"
+
+
+def wall_seconds(eta, costs, at_once):
+  """Seconds left for cells of `costs` that run `at_once` at a time (a
+  cluster): their estimate over the cells that run together; None before
+  a measure."""
+  if not costs:
+    return 0.0
+  seconds = eta.remaining_seconds(sum(costs, Cost()))
+  if seconds is None:
+    return None
+  return seconds / max(1, min(at_once, len(costs)))

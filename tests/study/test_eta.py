@@ -11,6 +11,7 @@ from mtf_mods.study import cells as study_cells
 from mtf_mods.study import configuration
 from mtf_mods.study.executors import cell_run
 from mtf_mods.study.executors import in_order
+from mtf_mods.study.executors import ray_cluster
 
 
 def config(workdir, **budget):
@@ -61,7 +62,7 @@ def test_the_first_launchs_progress_gives_a_whole_study_eta(
   total = cells[0].cost + cells[1].cost
   expected = ((total.launches + study_eta.EVALUATION_SETUPS
                * total.evaluations) * setup + total.steps / rate)
-  assert "study ETA %s " % in_order.format_eta(expected) in first_eta
+  assert "study ETA %s " % study_eta.format_eta(expected) in first_eta
   # the second cell's ETA is scaled by the first cell's measured time
   second = next(line for line in lines if line.startswith("== cell 2/"))
   measured = 2 * (setup + 12.0)
@@ -70,7 +71,7 @@ def test_the_first_launchs_progress_gives_a_whole_study_eta(
               + cells[0].cost.steps / rate)
   left = ((2 + study_eta.EVALUATION_SETUPS * cells[1].cost.evaluations)
           * setup + cells[1].cost.steps / rate)
-  assert second.endswith("(study ETA %s)" % in_order.format_eta(
+  assert second.endswith("(study ETA %s)" % study_eta.format_eta(
       left * measured / estimate))
 
 
@@ -109,3 +110,34 @@ def test_downstream_costs_without_a_budget_are_the_stages_own(tmp_path):
       assert cell.cost == study_eta.Cost(launches=2, steps=steps,
                                          decodes=steps // interval + 1)
       assert steps > 0
+
+
+def test_a_cluster_cells_own_times_give_the_drivers_eta(monkeypatch):
+  """A Ray task measures its first launch's set-up and step times and
+  returns them; the driver's ETA is the cells left over those run at once."""
+  clock = [0.0]
+  monkeypatch.setattr(ray_cluster.time, "time", lambda: clock[0])
+
+  def fake_launch(arguments, label, stream, on_line, env=None):
+    del arguments, label, stream, env
+    clock[0] += 20.0
+    for step in (1, 4, 14):
+      on_line("step %d/100  loss 7.0" % step)
+      clock[0] += 5.0
+  monkeypatch.setattr(cell_run.launches, "run", fake_launch)
+  cell = study_cells.Cell(variants.BASELINE, "pretrain", 0,
+                          [("pre-train", ["--seed=0"])], collect=dict,
+                          cost=study_eta.Cost(launches=1, steps=100))
+  outcome = ray_cluster._cell_task(cell, {}, [])
+  assert (outcome.setup_seconds, outcome.step_seconds) == (20.0, 0.5)
+  eta = study_eta.StudyEta()
+  assert study_eta.wall_seconds(eta, [cell.cost], 2) is None
+  eta.measured_elsewhere(outcome.setup_seconds, outcome.step_seconds)
+  eta.measured_elsewhere(99.0, None)  # the first set-up, the latest step
+  assert (eta.setup_seconds, eta.step_seconds) == (20.0, 0.5)
+  one = 20.0 + 100 * 0.5
+  assert study_eta.wall_seconds(eta, [cell.cost] * 4, 2) == 2 * one
+  assert study_eta.wall_seconds(eta, [cell.cost], 2) == one  # one left
+  eta.cell_finished(cell.cost, 2 * one)  # the cells ran twice as long
+  assert study_eta.wall_seconds(eta, [cell.cost] * 4, 2) == 4 * one
+  assert study_eta.wall_seconds(eta, [], 2) == 0.0

@@ -209,6 +209,10 @@ def test_the_driver_killed_the_same_command_resumes_skipping_finished_cells(
                           if word.isdigit()]
   assert skipped >= 1 and ran + skipped + failed == cells and failed == 1
   assert resumed.returncode == 1  # a failed cell
+  finished = [line for line in resumed.stdout.splitlines()
+              if line.startswith("== cell ")]
+  assert len(finished) == ran + failed and all(
+      " left, study ETA " in line for line in finished), finished
 
 
 def test_a_failed_cell_is_recorded_and_the_others_go_on(study):

@@ -26,6 +26,10 @@ class Outcome:
   finished_at: str = ""
   duration_seconds: float = 0.0
   provenance: dict = dataclasses.field(default_factory=dict)
+  # Its first launch's set-up and step times, where the cell measured them
+  # (a Ray worker's cell; eta.StudyEta.observe_line): the driver's ETA.
+  setup_seconds: float = None
+  step_seconds: float = None
 
 
 def failed(error):

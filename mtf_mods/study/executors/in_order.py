@@ -8,17 +8,12 @@ finished yet.
 import sys
 import time
 
-from mtf_mods.training import loop
 from mtf_mods.study import eta as study_eta
 from mtf_mods.study.executors import cell_run
 
 # While no cell has finished, the seconds between ETA lines from the
 # running launch's progress.
 RATE_ETA_EVERY_SECONDS = 60.0
-
-
-def format_eta(seconds):
-  return loop.format_duration(seconds) if seconds is not None else "?"
 
 
 class InOrder:
@@ -41,8 +36,8 @@ class InOrder:
       remaining = sum((c.cost for _, c in todo[index:]), study_eta.Cost())
       print("== cell %d/%d: %s (study ETA %s)" % (
           position, len(cells), cell.label,
-          format_eta(eta.remaining_seconds(remaining))), file=stream,
-            flush=True)
+          study_eta.format_eta(eta.remaining_seconds(remaining))),
+            file=stream, flush=True)
       unmet = [key for key in cell.dependency_keys()
                if not store.is_finished(key[1], key[2], key[3], key[0])]
       if unmet:
@@ -70,7 +65,7 @@ class InOrder:
       if now - last_eta_line[0] >= RATE_ETA_EVERY_SECONDS:
         last_eta_line[0] = now
         print("== study ETA %s (from the first launch's set-up and step "
-              "times; refined as cells finish)" % format_eta(
+              "times; refined as cells finish)" % study_eta.format_eta(
                   eta.remaining_seconds(remaining)), file=stream, flush=True)
     return on_line
 

@@ -23,6 +23,11 @@ filesystem, or gs://).
   the cells with an "ok" record.
 - Only this process (the driver) writes records: a task returns its
   cell's outcome, the workers write only their model_dirs.
+- ETA: each task measures its first launch's set-up and step times
+  (eta.py) and returns them with its outcome; as cells finish, the driver
+  prints the study's ETA: the cells left, estimated from those times and
+  scaled by the finished cells' measured over estimated time, over the
+  cells the cluster runs at once.
 - Environment: the workers get the driver's MTF_MODS_* variables (the
   data cache, the mini data's sizes) and PYTHONPATH (plugins); a remote
   cluster's hosts must see the same paths. $VARIABLES left in a launch's
@@ -30,8 +35,10 @@ filesystem, or gs://).
 """
 import os
 import sys
+import time
 
 from mtf_mods.launch import launches
+from mtf_mods.study import eta as study_eta
 from mtf_mods.study import records
 from mtf_mods.study.executors import cell_run
 
@@ -92,8 +99,14 @@ def _cell_task(cell, env, unmet, *upstream):
     return cell_run.failed(cell_run.unmet_dependency(cell, unmet[0]))
   cell.launches = [(purpose, [os.path.expandvars(a) for a in arguments])
                    for purpose, arguments in cell.launches]
-  return cell_run.run_cell(cell, sys.stdout, env=env,
-                           reraise=(launches.LaunchKilled,))
+  meter = study_eta.StudyEta()
+  outcome = cell_run.run_cell(
+      cell, sys.stdout, lambda line: meter.observe_line(line, time.time()),
+      on_launch=lambda: meter.launch_started(time.time()), env=env,
+      reraise=(launches.LaunchKilled,))
+  outcome.setup_seconds = meter.setup_seconds
+  outcome.step_seconds = meter.step_seconds
+  return outcome
 
 
 class RayCluster:
@@ -146,11 +159,12 @@ class RayCluster:
                  and not store.is_finished(key[1], key[2], key[3], key[0])]
         submitted[cell.key] = task.remote(cell, self.env, unmet, *upstream)
         waiting[submitted[cell.key]] = cell
+      at_once = concurrency(ray.cluster_resources(), self.options)
       print("== %d cells submitted to the Ray cluster (%s), %s each; its "
-            "resources run %s at once" % (
-                len(todo), self.address, describe(self.options),
-                concurrency(ray.cluster_resources(), self.options)),
-            file=stream, flush=True)
+            "resources run %s at once; the study's ETA follows the first "
+            "cell" % (len(todo), self.address, describe(self.options),
+                      at_once), file=stream, flush=True)
+      eta = study_eta.StudyEta()
       while waiting:
         done, _ = ray.wait(list(waiting), num_returns=1)
         cell = waiting.pop(done[0])
@@ -161,9 +175,13 @@ class RayCluster:
         counts[outcome.status] += 1
         store.put(cell_run.record_of(cell, outcome, self.config,
                                      self.config_id))
-        print("== cell %s: %s in %.0f s%s (%d left)" % (
+        eta.measured_elsewhere(outcome.setup_seconds, outcome.step_seconds)
+        eta.cell_finished(cell.cost, outcome.duration_seconds)
+        print("== cell %s: %s in %.0f s%s (%d left, study ETA %s)" % (
             cell.label, outcome.status, outcome.duration_seconds,
-            ": " + outcome.error if outcome.error else "", len(waiting)),
+            ": " + outcome.error if outcome.error else "", len(waiting),
+            study_eta.format_eta(study_eta.wall_seconds(
+                eta, [c.cost for c in waiting.values()], int(at_once)))),
               file=stream, flush=True)
     finally:
       ray.shutdown()
