@@ -28,13 +28,14 @@ TITLE = "## What it says"
 
 
 def _seeds(by_variant, column):
-  """"3" or "1-3": the seeds per variant on `column`."""
+  """"3 seeds", "1 seed" or "1-3 seeds": the seeds per variant on
+  `column`."""
   counts = sorted({len(cells[column.name].values)
                    for cells in by_variant.values()
                    if cells[column.name].values})
   if counts[0] == counts[-1]:
-    return "%d" % counts[0]
-  return "%d-%d" % (counts[0], counts[-1])
+    return "%d seed%s" % (counts[0], "" if counts[0] == 1 else "s")
+  return "%d-%d seeds" % (counts[0], counts[-1])
 
 
 def _named(names):
@@ -73,11 +74,12 @@ def lines(by_implementation, table_columns):
       better = [n for n, v in verdicts.items() if v == significance.BETTER]
       worse = [n for n, v in verdicts.items() if v == significance.WORSE]
       items.append(
-          "- **%s, %s** (%d modification%s, %s seeds each): better than the "
+          "- **%s, %s** (%d modification%s, %s each): better than the "
           "baseline beyond noise: %s; worse beyond noise: %s; within noise "
           "or one seed: %d. %s" % (
               implementation, column.name.lower(), len(verdicts),
-              "" if len(verdicts) == 1 else "s", _seeds(by_variant, column), _named(better), _named(worse),
+              "" if len(verdicts) == 1 else "s", _seeds(by_variant, column),
+              _named(better), _named(worse),
               len(verdicts) - len(better) - len(worse),
               _ranking(compared.get((implementation, column.name)))))
   return items
