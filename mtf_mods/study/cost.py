@@ -45,8 +45,8 @@ def lines(study_records, implementations):
         "costliest per cell: %s." % (
             implementation, len(timed), "" if len(timed) == 1 else "s",
             _hours(sum(r.duration_seconds for r in timed)),
-            _minutes(min(min(t) for t in per_variant.values())),
-            _minutes(max(max(t) for t in per_variant.values())),
+            _minutes(min(r.duration_seconds for r in timed)),
+            _minutes(max(r.duration_seconds for r in timed)),
             "" if baseline is None else ", the baseline's %s on average"
             % _minutes(baseline),
             ", ".join("%s (%s)" % (name, _minutes(means[name]))
